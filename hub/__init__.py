@@ -1,0 +1,70 @@
+"""The Arendalsuka hub: a festival programme with sign-ups, mail and livestreams."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, error pages, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from hub.config import load_config
+
+    load_config(app, test_config)
+    configure_logging(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_extensions(app: Flask) -> None:
+    from hub import i18n, security
+    from hub.database import init_database
+    from hub.extensions import csrf, db, limiter, mail, migrate
+
+    init_database(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from hub.health import bp as health_bp
+    from hub.programme import bp as programme_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(programme_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from hub.errors import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from hub.cli import hub_cli
+
+    app.cli.add_command(hub_cli)

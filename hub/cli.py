@@ -1,0 +1,142 @@
+"""The ``flask hub ...`` command group: thin shells over the services.
+
+Every command exits non-zero with a one-line message on bad input, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+
+from hub.extensions import db
+from hub.models import Account, Event, Organiser
+from hub.programme.importer import ProgrammeFileError, import_programme, read_programme_file
+
+
+class HubGroup(AppGroup):
+    """Turns a database that is missing or not set up into a one-line message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            db.session.rollback()
+            reason = str(exc.orig).splitlines()[0] if exc.orig else exc.__class__.__name__
+            raise click.ClickException(
+                f"database error: {reason}. "
+                "Is HUB_SQLALCHEMY_DATABASE_URI right, and has 'flask hub init' run?"
+            ) from None
+
+
+hub_cli = HubGroup("hub", help="Arendalsuka hub: set up, import, send mail, sync YouTube.")
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error and exit 1 (click shows no traceback)."""
+    raise click.ClickException(message)
+
+
+@hub_cli.command("init")
+def init_command() -> None:
+    """Create or upgrade the schema; load the shipped programme when the database is empty."""
+    from flask_migrate import upgrade
+
+    try:
+        upgrade()
+    except SQLAlchemyError as exc:
+        fail(f"cannot reach or upgrade the database: {exc.__class__.__name__}: {exc}")
+    if db.session.scalar(select(func.count(Event.id))):
+        click.echo("Schema is up to date; the programme is already loaded.")
+        return
+    path = current_app.config["PROGRAMME_FILE"]
+    try:
+        report = import_programme(db.session, read_programme_file(path))
+    except ProgrammeFileError as exc:
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Schema created; loaded {Path(path).name}: {report.summary()}.")
+
+
+@hub_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_command(file: Path) -> None:
+    """Load or update a programme from a JSON FILE (events matched by slug)."""
+    try:
+        report = import_programme(db.session, read_programme_file(file))
+    except ProgrammeFileError as exc:
+        db.session.rollback()
+        fail(f"not imported: {exc}")
+    db.session.commit()
+    click.echo(report.summary())
+
+
+@hub_cli.command("generate")
+@click.option("--events", default=1500, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60))
+@click.option("--venues", default=60, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--seed", default=2023, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write here; default stdout")
+def generate_command(events: int, days: int, venues: int, seed: int, out: Path | None) -> None:
+    """Write a synthetic festival programme (for load tests) in the programme file shape."""
+    from hub.programme.synthetic import generate_programme
+
+    text = json.dumps(
+        generate_programme(events=events, days=days, venues=venues, seed=seed), ensure_ascii=False
+    )
+    if out is None:
+        sys.stdout.write(text + "\n")
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {events} events over {days} days in {venues} venues to {out}")
+
+
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@hub_cli.command("create-organiser")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="sees every event")
+@click.option("--organiser", "organisers", multiple=True, help="an organiser whose events the account sees")
+def create_organiser_command(email: str, admin: bool, organisers: tuple[str, ...]) -> None:
+    """Make an organiser login that sees the events of the named organisers (all, with --admin).
+
+    The password is read from the first line of stdin, or prompted for on a terminal.
+    """
+    password = _read_password()
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        fail(f"{email!r} is not an email address")
+    if len(password) < 8:
+        fail("the password must have at least 8 characters")
+    if not admin and not organisers:
+        fail("name at least one --organiser, or give --admin")
+    found: list[Organiser] = []
+    for name in organisers:
+        org = db.session.scalar(select(Organiser).where((Organiser.name == name) | (Organiser.slug == name)))
+        if org is None:
+            raise click.ClickException(
+                f"no organiser called {name!r}; see the organiser filter on the programme page"
+            )
+        found.append(org)
+    account = db.session.scalar(select(Account).where(Account.email == email))
+    created = account is None
+    if account is None:
+        account = Account(email=email)
+        db.session.add(account)
+    account.set_password(password)
+    account.is_admin = admin
+    account.organisers = found
+    db.session.commit()
+    scope = "all events" if admin else ", ".join(o.name for o in found)
+    click.echo(f"{'created' if created else 'updated'} organiser account {email} ({scope})")

@@ -1,0 +1,80 @@
+"""Configuration: defaults, then instance/config.py, then HUB_* variables, then test_config.
+
+Nothing here reads the environment at import time; :func:`load_config` is called by the
+factory.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,  # None: generated once and kept in instance/secret_key
+    "SQLALCHEMY_DATABASE_URI": None,  # None: SQLite file in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAIL_SERVER": None,  # None: mail goes to .eml files under instance/mail/
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Arendalsuka hub <noreply@localhost>",
+    "MAIL_TIMEOUT": 10,
+    "YOUTUBE_API_KEY": None,
+    "YOUTUBE_CHANNEL": None,  # None: the festival's channel from the programme file
+    "YOUTUBE_API_ENDPOINT": None,  # None: the real API
+    "YOUTUBE_DAILY_BUDGET": 2000,  # quota units the hub may spend a day (YouTube gives 10,000)
+    "BASE_URL": "http://127.0.0.1:5000",
+    "REMINDER_OFFSETS": "24h,1h",
+    "CONFIRM_TOKEN_MAX_AGE": 7 * 24 * 3600,
+    "CANCEL_TOKEN_MAX_AGE": 120 * 24 * 3600,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_SIGNUP": "10 per minute;50 per hour",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "BABEL_DEFAULT_LOCALE": "nb",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+    "LANGUAGES": ["nb", "en"],
+    "DISPLAY_TIMEZONE": "Europe/Oslo",
+    "PROGRAMME_FILE": None,  # None: hub/data/arendalsuka-2023.json
+    "WORKER_INTERVAL": 60,
+    "YOUTUBE_SYNC_INTERVAL": 900,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in order of precedence and derive what is left unset."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("HUB")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'hub.sqlite'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not app.config["PROGRAMME_FILE"]:
+        app.config["PROGRAMME_FILE"] = str(Path(app.root_path) / "data" / "arendalsuka-2023.json")
+    app.config["MAIL_SINK_DIR"] = app.config.get("MAIL_SINK_DIR") or str(instance / "mail")
+    # Flask-Mail suppresses sending in testing by default; we test against a real server.
+    app.config.setdefault("MAIL_SUPPRESS_SEND", False)
+    app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the instance's secret key, creating it once with 0600 permissions."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key

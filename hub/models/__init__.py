@@ -1,0 +1,26 @@
+"""Typed SQLAlchemy 2.0 models, one module per concern."""
+
+from hub.models.accounts import Account, account_organisers
+from hub.models.livestream import Livestream, QuotaUsage, StreamStatus, YouTubeChannel
+from hub.models.mail import OutboxMessage
+from hub.models.programme import AgendaItem, Event, Festival, Organiser, Venue, event_organisers
+from hub.models.registration import Attendance, Registration, RegistrationStatus
+
+__all__ = [
+    "Account",
+    "AgendaItem",
+    "Attendance",
+    "Event",
+    "Festival",
+    "Livestream",
+    "Organiser",
+    "OutboxMessage",
+    "QuotaUsage",
+    "Registration",
+    "RegistrationStatus",
+    "StreamStatus",
+    "Venue",
+    "YouTubeChannel",
+    "account_organisers",
+    "event_organisers",
+]

@@ -1,0 +1,137 @@
+"""The published programme: festivals, venues, organisers, events and their agendas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.extensions import Base
+from hub.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from hub.models.livestream import Livestream
+
+event_organisers = Table(
+    "event_organisers",
+    Base.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("organiser_id", ForeignKey("organisers.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False, default=0),
+    Index("ix_event_organisers_organiser_id", "organiser_id"),
+)
+
+
+class Festival(Base):
+    __tablename__ = "festivals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    youtube_channel: Mapped[str | None] = mapped_column(String(200))
+    host: Mapped[str | None] = mapped_column(String(200))
+    intro: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    events: Mapped[list[Event]] = relationship(back_populates="festival")
+
+
+class Venue(Base):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+
+    events: Mapped[list[Event]] = relationship(back_populates="venue")
+
+
+class Organiser(Base):
+    """An organisation that arranges events (not a login account)."""
+
+    __tablename__ = "organisers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+    events: Mapped[list[Event]] = relationship(
+        secondary=event_organisers, back_populates="organisers", order_by="Event.starts_at"
+    )
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_festival_id_starts_at", "festival_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id", ondelete="SET NULL"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    # Confirmed in-person seats, changed only by one atomic conditional UPDATE (registration).
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attendance: Mapped[list[str]] = mapped_column(JSON, default=list)
+    read_more_url: Mapped[str | None] = mapped_column(String(500))
+    livestream_url: Mapped[str | None] = mapped_column(String(500))
+    recap: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Lower-cased title, description, organisers and speakers, for free-text search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    festival: Mapped[Festival] = relationship(back_populates="events")
+    venue: Mapped[Venue | None] = relationship(back_populates="events", lazy="joined")
+    organisers: Mapped[list[Organiser]] = relationship(
+        secondary=event_organisers,
+        back_populates="events",
+        order_by=event_organisers.c.position,
+    )
+    agenda: Mapped[list[AgendaItem]] = relationship(
+        back_populates="event",
+        order_by="AgendaItem.position",
+        cascade="all, delete-orphan",
+    )
+    livestream: Mapped[Livestream | None] = relationship(
+        back_populates="event", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def offers_in_person(self) -> bool:
+        return "in_person" in (self.attendance or [])
+
+    @property
+    def offers_online(self) -> bool:
+        return "online" in (self.attendance or [])
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.seats_taken >= self.capacity
+
+
+class AgendaItem(Base):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(300))
+    # [{"name": str, "role": str | None}, ...]
+    speakers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    event: Mapped[Event] = relationship(back_populates="agenda")
