@@ -65,9 +65,25 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
     return make_config(tmp_path)
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    The test body keeps the app context the ``app`` fixture pushed; without this, requests
+    would share its ``g`` (cached locale, logged-in user) and its database session. After a
+    request the test's session is expired, so objects the test holds show what was stored.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _db.drop_all()
         _db.create_all()
