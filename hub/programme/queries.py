@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,6 +15,8 @@ from hub.extensions import DbSession
 from hub.models import Event, Festival, Organiser, Venue
 from hub.text import fold
 from hub.timeutil import local, local_day_bounds
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # Above this many matching events, the programme shows one day at a time.
 ALL_DAYS_LIMIT = 120
@@ -31,8 +34,10 @@ class ProgrammeFilter:
         return bool(self.day or self.venue or self.organiser or self.q)
 
     @classmethod
-    def from_args(cls, args: dict[str, str]) -> tuple[ProgrammeFilter, list[str]]:
+    def from_args(cls, raw: dict[str, str]) -> tuple[ProgrammeFilter, list[str]]:
         """Parse query arguments; bad values are dropped and reported, never a 500."""
+        # Control characters (NUL above all) are never part of a name or a search.
+        args = {k: _CONTROL.sub("", v) for k, v in raw.items()}
         problems: list[str] = []
         day = None
         if args.get("day"):
