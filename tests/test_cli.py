@@ -49,6 +49,18 @@ def test_migrations_build_the_schema_the_models_describe(app: Flask, runner: Fla
         connection.exec_driver_sql("DROP TABLE alembic_version")
 
 
+def one_event(**overrides: object) -> str:
+    event = {
+        "slug": "a",
+        "title": "A",
+        "language": "nb",
+        "starts_at": "2023-08-15T08:00:00+02:00",
+        "ends_at": "2023-08-15T09:00:00+02:00",
+        **overrides,
+    }
+    return json.dumps({"festival": {"slug": "x", "name": "X"}, "events": [event]})
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -56,25 +68,13 @@ def test_migrations_build_the_schema_the_models_describe(app: Flask, runner: Fla
         ("[]", 'must be a JSON object with "festival" and "events"'),
         ('{"festival": {"slug": "x", "name": "X"}, "events": {}}', "events: must be a list"),
         (
-            '{"festival": {"slug": "x", "name": "X"}, "events": [{"slug": "a", "title": "A", "language": "nb",'
-            ' "starts_at": "2023-08-15 08:00", "ends_at": "2023-08-15T09:00:00+02:00"}]}',
+            one_event(starts_at="2023-08-15 08:00"),
             "events[0].starts_at: '2023-08-15 08:00' is not an ISO 8601 time with offset",
         ),
-        (
-            '{"festival": {"slug": "x", "name": "X"}, "events": [{"slug": "a", "title": "A", "language": "sv",'
-            ' "starts_at": "2023-08-15T08:00:00+02:00", "ends_at": "2023-08-15T09:00:00+02:00"}]}',
-            "events[0].language: must be 'nb' or 'en'",
-        ),
-        (
-            '{"festival": {"slug": "x", "name": "X"}, "events": [{"slug": "a", "title": "A", "language": "nb",'
-            ' "starts_at": "2023-08-15T10:00:00+02:00", "ends_at": "2023-08-15T09:00:00+02:00"}]}',
-            "events[0].ends_at: must be after starts_at",
-        ),
-        (
-            '{"festival": {"slug": "x", "name": "X"}, "events": [{"slug": "a", "title": "A", "language": "nb",'
-            ' "starts_at": "2023-08-15T08:00:00+02:00", "ends_at": "2023-08-15T09:00:00+02:00", "capacity": "many"}]}',
-            "events[0].capacity: must be a whole number of seats",
-        ),
+        (one_event(language="sv"), "events[0].language: must be 'nb' or 'en'"),
+        (one_event(starts_at="2023-08-15T10:00:00+02:00"), "events[0].ends_at: must be after starts_at"),
+        (one_event(capacity="many"), "events[0].capacity: must be a whole number of seats"),
+        (one_event(agenda=[{"title": ""}]), "events[0].agenda[0].title: must be a non-empty string"),
     ],
 )
 def test_malformed_files_are_rejected_with_a_message_and_nothing_changes(
