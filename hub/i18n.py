@@ -49,7 +49,8 @@ def lang_url(code: str) -> str:
 
 
 def time_of(value: datetime) -> str:
-    return str(format_datetime(local(value), "HH:mm"))
+    """24-hour local time, the same in both languages (cheap: the programme shows hundreds)."""
+    return local(value).strftime("%H:%M")
 
 
 def day_name(value: datetime | date) -> str:
