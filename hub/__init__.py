@@ -48,14 +48,22 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    from hub.organiser import auth as organiser_auth
+
+    organiser_auth.init_app(app)  # Flask-Login for the organiser area
 
 
 def register_blueprints(app: Flask) -> None:
     from hub.health import bp as health_bp
     from hub.programme import bp as programme_bp
+    from hub.registration import bp as registration_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(programme_bp)
+    app.register_blueprint(registration_bp)
+    from hub.organiser import bp as organiser_bp
+
+    app.register_blueprint(organiser_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,0 +1,7 @@
+"""The organiser area (login only): dashboard, sign-up lists, CSV export, check-in, livestream pinning."""
+
+from flask import Blueprint
+
+bp = Blueprint("organiser", __name__, url_prefix="/organiser")
+
+from hub.organiser import auth, views  # noqa: E402,F401  (registers the routes on bp)

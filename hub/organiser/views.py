@@ -1,0 +1,164 @@
+"""Organiser pages: parse the request, check the account's scope, call a query or service, render."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, cast
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from hub.extensions import db, login_manager
+from hub.i18n import time_of
+from hub.models import Account, Registration, RegistrationStatus
+from hub.organiser import bp, export, queries
+from hub.organiser.access import event_or_404
+from hub.organiser.service import CheckInError, check_in, undo_check_in
+from hub.timeutil import local, utcnow
+
+PUBLIC_ENDPOINTS = {"organiser.login", "organiser.logout"}
+
+STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("awaiting confirmation"),
+    RegistrationStatus.CONFIRMED: _l("confirmed"),
+    RegistrationStatus.WAITLISTED: _l("on the waiting list"),
+    RegistrationStatus.CANCELLED: _l("cancelled"),
+}
+
+
+@bp.before_request
+def _require_login() -> ResponseReturnValue | None:
+    """Every organiser page except login and logout needs a logged-in account."""
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return cast(ResponseReturnValue, login_manager.unauthorized())
+    return None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Sign-up lists are personal data: no caching by browsers or proxies."""
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _account() -> Account:
+    return cast(Account, current_user._get_current_object())
+
+
+def _list_args() -> dict[str, Any]:
+    """The sign-up list's filter and search, as given (for links back to the same view)."""
+    status = request.args.get("status") or None
+    return {
+        "status": status if status in queries.LIST_FILTERS else None,
+        "q": request.args.get("q", "").strip()[:200] or None,
+    }
+
+
+@bp.get("/")
+def dashboard() -> ResponseReturnValue:
+    day = None
+    problems = []
+    if request.args.get("day"):
+        try:
+            day = date.fromisoformat(request.args["day"])
+        except ValueError:
+            problems.append(_("That day is not a date; showing all days."))
+    board = queries.dashboard(db.session, _account(), day, today=local(utcnow()).date())
+    return render_template("organiser/dashboard.html", board=board, day=day, problems=problems)
+
+
+@bp.get("/events/<slug>")
+def event(slug: str) -> ResponseReturnValue:
+    found = event_or_404(db.session, _account(), slug)
+    args = _list_args()
+    registrations = queries.event_registrations(db.session, found)
+    return render_template(
+        "organiser/event.html",
+        event=found,
+        counts=queries.counts_by_event(db.session, [found.id])[found.id],
+        registrations=queries.filter_registrations(registrations, args["status"], args["q"] or ""),
+        waitlist=queries.waitlist(registrations),
+        total=len(registrations),
+        args=args,
+        list_filters=queries.LIST_FILTERS,
+    )
+
+
+def _filename(slug: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", slug) + "-registrations.csv"
+
+
+@bp.get("/events/<slug>/registrations.csv")
+def export_csv(slug: str) -> ResponseReturnValue:
+    found = event_or_404(db.session, _account(), slug)
+    registrations = queries.event_registrations(db.session, found)
+    delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+    body = export.to_csv(
+        export.rows(registrations, queries.waitlist_positions(registrations)), delimiter=delimiter
+    )
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(found.slug)}"'
+    return response
+
+
+def _registration_or_404(slug: str, registration_id: int) -> Registration:
+    found = event_or_404(db.session, _account(), slug)
+    registration = db.session.scalar(
+        select(Registration).where(Registration.id == registration_id, Registration.event_id == found.id)
+    )
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _back(slug: str, registration: Registration) -> ResponseReturnValue:
+    args = {k: v for k, v in _list_args().items() if v}
+    return redirect(url_for("organiser.event", slug=slug, **args, _anchor=f"r-{registration.id}"))
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/check-in")
+def check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
+    registration = _registration_or_404(slug, registration_id)
+    try:
+        changed = check_in(db.session, registration, utcnow())
+    except CheckInError as exc:
+        flash(
+            _(
+                "%(name)s cannot be checked in: only confirmed sign-ups can, and this one is %(status)s.",
+                name=registration.name,
+                status=STATUS_LABELS[exc.status],
+            ),
+            "error",
+        )
+        return _back(slug, registration)
+    db.session.commit()
+    if changed:
+        flash(_("%(name)s is checked in.", name=registration.name), "success")
+    else:
+        assert registration.checked_in_at is not None
+        flash(
+            _(
+                "%(name)s was already checked in at %(time)s.",
+                name=registration.name,
+                time=time_of(registration.checked_in_at),
+            ),
+            "warning",
+        )
+    return _back(slug, registration)
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/undo-check-in")
+def undo_check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
+    registration = _registration_or_404(slug, registration_id)
+    if undo_check_in(db.session, registration):
+        db.session.commit()
+        flash(_("Check-in of %(name)s undone.", name=registration.name), "success")
+    else:
+        flash(_("%(name)s was not checked in.", name=registration.name), "warning")
+    return _back(slug, registration)
