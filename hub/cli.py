@@ -140,3 +140,51 @@ def create_organiser_command(email: str, admin: bool, organisers: tuple[str, ...
     db.session.commit()
     scope = "all events" if admin else ", ".join(o.name for o in found)
     click.echo(f"{'created' if created else 'updated'} organiser account {email} ({scope})")
+
+
+@hub_cli.command("sync-youtube")
+def sync_youtube_command() -> None:
+    """Find the channel's broadcasts through the YouTube Data API and link them to events."""
+    from hub.livestream.client import YouTubeError
+    from hub.livestream.sync import sync_from_config
+    from hub.timeutil import utcnow
+
+    try:
+        report = sync_from_config(db.session, current_app.config, utcnow())
+    except YouTubeError as exc:
+        db.session.commit()  # keep the units spent before the failure; links are untouched
+        fail(f"YouTube sync failed: {exc}")
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+@hub_cli.command("pin-livestream")
+@click.argument("slug")
+@click.argument("url_or_id", required=False)
+@click.option("--unpin", is_flag=True, help="remove the pin; the next sync matches the event afresh")
+def pin_livestream_command(slug: str, url_or_id: str | None, unpin: bool) -> None:
+    """Pin a YouTube video (any link form or the id) to the event SLUG; a sync keeps it."""
+    from hub.livestream.pins import InvalidVideoReference, pin_video
+    from hub.livestream.pins import unpin as unpin_video
+    from hub.timeutil import utcnow
+
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        fail(f"no event with the slug {slug!r}")
+    if unpin:
+        if url_or_id:
+            fail("give either a URL or id to pin, or --unpin, not both")
+        removed = unpin_video(db.session, event)
+        db.session.commit()
+        click.echo(f"unpinned the video of {slug}" if removed else f"{slug} had no pinned video")
+        return
+    if not url_or_id:
+        fail("give the YouTube URL or video id to pin (or --unpin)")
+    try:
+        stream = pin_video(db.session, event, url_or_id, utcnow())
+    except InvalidVideoReference as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"pinned {stream.video_id} to {slug}; the next sync refreshes its status")

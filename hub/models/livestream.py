@@ -46,6 +46,32 @@ class Livestream(Base):
 
     event: Mapped[Event] = relationship(back_populates="livestream")
 
+    @property
+    def watch_url(self) -> str | None:
+        return f"https://www.youtube.com/watch?v={self.video_id}" if self.video_id else None
+
+    @property
+    def has_recording(self) -> bool:
+        return bool(self.video_id) and self.status is StreamStatus.ENDED
+
+    def recording_offset(self, moment: datetime | None) -> int | None:
+        """Seconds into the recording at which ``moment`` happened (>= 0), when known.
+
+        None when there is no recording, no actual start, or the moment is after the end.
+        """
+        if moment is None or not self.has_recording or self.actual_start is None:
+            return None
+        if self.actual_end is not None and moment >= self.actual_end:
+            return None
+        return max(int((moment - self.actual_start).total_seconds()), 0)
+
+    def recording_url_at(self, moment: datetime | None) -> str | None:
+        """The recording on youtube.com at ``moment`` (``&t=<seconds>s``), when known."""
+        offset = self.recording_offset(moment)
+        if offset is None or self.watch_url is None:
+            return None
+        return f"{self.watch_url}&t={offset}s"
+
 
 class YouTubeChannel(Base):
     """Cache of a resolved channel, so a sync need not look up the uploads playlist again."""

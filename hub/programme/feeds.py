@@ -53,7 +53,12 @@ def _vevent(event: Event, base_url: str) -> icalendar.Event:
         parts.append(", ".join(o.name for o in event.organisers))
     watch = watch_url(event)
     if watch:
-        parts.append(f"YouTube ({stream_status(event)}): {watch}")
+        label = {
+            "upcoming": "Streamed live on YouTube",
+            "live": "LIVE now on YouTube",
+            "ended": "Recording on YouTube",
+        }.get(stream_status(event), "Livestream")
+        parts.append(f"{label}: {watch}")
     parts.append(url)
     vevent.add("description", "\n\n".join(p for p in parts if p))
     vevent.add("x-hub-livestream-status", stream_status(event))
@@ -109,6 +114,8 @@ def event_record(event: Event) -> dict[str, Any]:
             "video_id": event.livestream.video_id if event.livestream else None,
             "status": stream_status(event),
             "watch_url": watch_url(event),
+            "scheduled_start": _iso(event.livestream.scheduled_start) if event.livestream else None,
+            "concurrent_viewers": event.livestream.concurrent_viewers if event.livestream else None,
         },
         "recap": event.recap,
     }
