@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Protocol
 
 from hub.timeutil import local
@@ -97,12 +98,18 @@ class MatchResult:
         return next((link for link in self.links if link.event_id == event_id), None)
 
 
-def words(title: str) -> list[str]:
-    """The meaningful words of a title, folded: "Løse ressurskrisen?" -> ["lose", "ressurskrisen"]."""
+@lru_cache(maxsize=4096)
+def words(title: str) -> tuple[str, ...]:
+    """The meaningful words of a title, folded: "Løse ressurskrisen?" -> ("lose", "ressurskrisen")."""
     text = title.casefold().translate(_TRANSLITERATE)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     tokens = re.findall(r"[a-z0-9]+", text)
-    return [t for t in tokens if t not in _STOPWORDS and not re.fullmatch(r"(19|20)\d\d", t)]
+    return tuple(t for t in tokens if t not in _STOPWORDS and not re.fullmatch(r"(19|20)\d\d", t))
+
+
+@lru_cache(maxsize=65536)
+def _word_ratio(word: str, other: str) -> float:
+    return SequenceMatcher(None, word, other).ratio()
 
 
 def _coverage(these: Sequence[str], others: Sequence[str]) -> float:
@@ -116,7 +123,7 @@ def _coverage(these: Sequence[str], others: Sequence[str]) -> float:
             if word == other:
                 best = 1.0
                 break
-            ratio = SequenceMatcher(None, word, other).ratio()
+            ratio = _word_ratio(word, other)
             if ratio >= WORD_MATCH and ratio > best:
                 best = ratio
         total += best

@@ -12,7 +12,14 @@ from sqlalchemy import select
 from hub.extensions import db as _db
 from hub.livestream import InvalidVideoReference, pin_video, unpin
 from hub.livestream.client import QuotaExceeded, YouTubeClient
-from hub.livestream.sync import BudgetExhausted, SyncReport, quota_day, sync_from_config, sync_youtube
+from hub.livestream.sync import (
+    BudgetExhausted,
+    ChannelNotConfigured,
+    SyncReport,
+    quota_day,
+    sync_from_config,
+    sync_youtube,
+)
 from hub.models import Event, Livestream, QuotaUsage, StreamStatus, YouTubeChannel
 from tests.livestream.conftest import BEFORE
 from tests.livestream.fake_youtube import API_KEY, FakeYouTube
@@ -273,3 +280,23 @@ def test_sync_with_an_explicit_client_and_the_festival_channel(
     report = sync_youtube(_db.session, client, BEFORE, budget=100, channel=None)
     assert youtube.log[0][1]["forHandle"] == ["@OsloCancerCluster"]
     assert len(report.linked) == 4
+
+
+def test_no_channel_anywhere_is_a_named_error(app: Flask, youtube: FakeYouTube) -> None:
+    # No programme loaded (so no festival channel) and no HUB_YOUTUBE_CHANNEL.
+    app.config["YOUTUBE_CHANNEL"] = None
+    with pytest.raises(ChannelNotConfigured, match="set HUB_YOUTUBE_CHANNEL"):
+        sync_from_config(_db.session, app.config, BEFORE)
+    assert youtube.units == 0
+
+
+def test_a_pinned_video_shows_before_its_first_sync(app: Flask, programme: Any) -> None:
+    stream = pin_video(_db.session, event("fremtidens-kreftbehandling"), "FremtidKr01", BEFORE)
+    _db.session.commit()
+    assert (stream.status, stream.watch_url) == (
+        StreamStatus.NONE,
+        "https://www.youtube.com/watch?v=FremtidKr01",
+    )
+    html = app.test_client().get("/events/fremtidens-kreftbehandling?lang=en").get_data(as_text=True)
+    assert 'data-video-id="FremtidKr01"' in html
+    assert "The event's video on YouTube:" in html
