@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from hub.extensions import db, login_manager
 from hub.i18n import time_of
+from hub.livestream import InvalidVideoReference, pin_video, unpin
 from hub.models import Account, Registration, RegistrationStatus
 from hub.organiser import bp, export, queries
 from hub.organiser.access import event_or_404
+from hub.organiser.forms import PinForm
 from hub.organiser.service import CheckInError, check_in, undo_check_in
 from hub.timeutil import local, utcnow
 
@@ -162,3 +164,49 @@ def undo_check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
     else:
         flash(_("%(name)s was not checked in.", name=registration.name), "warning")
     return _back(slug, registration)
+
+
+def _pin_error(exc: InvalidVideoReference) -> str:
+    """The livestream module's reason, in the interface language."""
+    messages: dict[str, str] = {
+        "empty": _("Paste a YouTube link (for example https://youtu.be/…) or an 11-character video id."),
+        "channel": _(
+            "That is a channel, not a video: paste the link of the broadcast itself "
+            "(youtube.com/watch?v=…, youtu.be/… or youtube.com/live/…)."
+        ),
+        "not_video": _(
+            "That is not a YouTube video link or id. Use a link like youtube.com/watch?v=…, "
+            "youtu.be/… or youtube.com/live/…, or the 11-character video id."
+        ),
+    }
+    return messages.get(exc.code, str(exc))
+
+
+@bp.route("/events/<slug>/livestream", methods=["GET", "POST"])
+def livestream(slug: str) -> ResponseReturnValue:
+    found = event_or_404(db.session, _account(), slug)
+    form = PinForm()
+    if form.validate_on_submit():
+        try:
+            stream = pin_video(db.session, found, form.video.data or "", utcnow())
+        except InvalidVideoReference as exc:
+            db.session.rollback()
+            form.video.errors.append(_pin_error(exc))
+        else:
+            db.session.commit()
+            flash(_("Video %(video)s is pinned to this event.", video=stream.video_id), "success")
+            return redirect(url_for("organiser.livestream", slug=slug))
+    return render_template("organiser/livestream.html", event=found, stream=found.livestream, form=form)
+
+
+@bp.post("/events/<slug>/livestream/unpin")
+def unpin_livestream(slug: str) -> ResponseReturnValue:
+    found = event_or_404(db.session, _account(), slug)
+    if unpin(db.session, found):
+        db.session.commit()
+        flash(
+            _("The pin is removed; the next YouTube sync looks for this event's broadcast again."), "success"
+        )
+    else:
+        flash(_("No video was pinned to this event."), "warning")
+    return redirect(url_for("organiser.livestream", slug=slug))

@@ -19,6 +19,7 @@ PROTECTED_GET = [
     "/organiser/?day=2023-08-15",
     f"/organiser/events/{EVENT}",
     f"/organiser/events/{EVENT}/registrations.csv",
+    f"/organiser/events/{EVENT}/livestream",
     "/organiser/events/no-such-event",
 ]
 
