@@ -115,3 +115,9 @@ def test_safe_next_keeps_local_paths_with_queries() -> None:
 def test_pages_are_not_cached(occ_client: FlaskClient) -> None:
     response = occ_client.get(f"/organiser/events/{EVENT}")
     assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_redirect_to_login_says_why(client: FlaskClient, programme: Any) -> None:
+    client.get("/organiser/?lang=en")
+    page = client.get("/organiser/login").get_data(as_text=True)
+    assert "Please log in to see the organiser area." in page
