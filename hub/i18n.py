@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from hub.extensions import babel
@@ -20,6 +20,8 @@ LANGUAGE_NAMES = {"nb": "Norsk", "en": "English"}
 
 
 def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # CLI and worker: the default locale (mail uses force_locale)
     languages: list[str] = current_app.config["LANGUAGES"]
     asked = request.args.get("lang")
     if asked in languages:

@@ -112,6 +112,7 @@ def event_record(event: Event) -> dict[str, Any]:
         "links": {"read_more": event.read_more_url, "livestream": event.livestream_url},
         "livestream": {
             "video_id": event.livestream.video_id if event.livestream else None,
+            "pinned": event.livestream.pinned if event.livestream else False,
             "status": stream_status(event),
             "watch_url": watch_url(event),
             "scheduled_start": _iso(event.livestream.scheduled_start) if event.livestream else None,

@@ -293,17 +293,22 @@ def _apply_event(
 
 
 def _apply_livestream(event: Event, ldata: dict[str, Any]) -> bool:
-    """A video id in the file pins that broadcast to the event; null leaves a synced link alone."""
+    """Link the file's video to the event; null leaves whatever a sync or an organiser linked.
+
+    A video is pinned (a sync never re-links it) unless the file says ``"pinned": false``, as
+    ``/programme.json`` does for links a sync found: re-importing an export changes nothing.
+    """
     video_id = ldata.get("video_id")
     if not video_id:
         return False
+    pinned = ldata.get("pinned", True) is not False
     stream = event.livestream
-    if stream is not None and stream.video_id == video_id and stream.pinned:
-        return False  # already pinned: a sync keeps its status fresh
+    if stream is not None and stream.video_id == video_id and (stream.pinned or not pinned):
+        return False  # already linked: a sync keeps its status fresh
     if stream is None:
         event.livestream = stream = Livestream()
     stream.video_id = video_id
-    stream.pinned = True
+    stream.pinned = pinned
     stream.status = StreamStatus(ldata.get("status", "none"))
     return True
 

@@ -31,7 +31,9 @@ def test_programme_filters_and_event_page_in_chromium(live_server: str, page: An
     assert page.locator("#signup-h").inner_text() == "Meld deg på"
 
 
-def test_filters_are_open_on_a_wide_screen_and_pages_pass_axe(live_server: str, page: Any, programme: Any) -> None:
+def test_filters_are_open_on_a_wide_screen_and_pages_pass_axe(
+    live_server: str, page: Any, programme: Any
+) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     page.set_viewport_size({"width": 1200, "height": 900})

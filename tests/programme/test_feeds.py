@@ -97,3 +97,32 @@ def test_schedule_json_is_frab_shaped(client: FlaskClient) -> None:
 
 def test_unknown_event_ics_is_404(client: FlaskClient) -> None:
     assert client.get("/events/nope.ics").status_code == 404
+
+
+def test_reimporting_an_export_keeps_synced_links_unpinned(
+    client: FlaskClient, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from hub.extensions import db
+    from hub.models import Event, Livestream, StreamStatus
+
+    event = db.session.scalar(select(Event).where(Event.slug == "fremtidens-kreftbehandling"))
+    assert event is not None
+    event.livestream = Livestream(video_id="LiveNowV002", status=StreamStatus.LIVE, pinned=False)
+    db.session.commit()
+    exported = client.get("/programme.json").get_json()
+    assert exported["events"][0]["livestream"]["status"] == "live"
+    assert exported["events"][0]["livestream"]["pinned"] is False
+    exported["events"][1]["livestream"] = {"video_id": "PinnedVid01", "status": "upcoming"}
+    path = tmp_path / "exported.json"
+    path.write_text(json.dumps(exported), encoding="utf-8")
+
+    result = runner.invoke(args=["hub", "import", str(path)])
+    assert "1 updated, 3 unchanged" in result.output
+    streams = {s.event.slug: s for s in db.session.scalars(select(Livestream))}
+    assert streams["fremtidens-kreftbehandling"].pinned is False
+    assert streams["fremtidens-kreftbehandling"].status is StreamStatus.LIVE
+    # A video id without "pinned" (the shipped file's shape) is an organiser's pin.
+    assert streams["medisinsk-innovasjon-etter-inflation-reduction-act"].pinned is True
+    assert streams["medisinsk-innovasjon-etter-inflation-reduction-act"].video_id == "PinnedVid01"
