@@ -78,6 +78,44 @@ def import_command(file: Path) -> None:
     click.echo(report.summary())
 
 
+@hub_cli.command("deliver-mail")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000), help="at most")
+@click.option("--retry-now", is_flag=True, help="retry failed mail now instead of at its next try")
+def deliver_mail_command(limit: int, retry_now: bool) -> None:
+    """Send what the outbox holds, with retry and backoff; print sent, failed and waiting."""
+    from hub.mail.delivery import deliver_pending
+
+    click.echo(deliver_pending(limit=limit, ignore_backoff=retry_now).summary())
+
+
+@hub_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Queue the reminders that are due (REMINDER_OFFSETS before each event), each exactly once."""
+    from hub.worker import send_reminders
+
+    try:
+        click.echo(send_reminders())
+    except ValueError as exc:
+        fail(f"REMINDER_OFFSETS is not valid: {exc}")
+
+
+@hub_cli.command("worker")
+@click.option("--once", is_flag=True, help="one round (reminders, mail, YouTube sync), then exit")
+@click.pass_context
+def worker_command(ctx: click.Context, once: bool) -> None:
+    """Loop over send-reminders and deliver-mail (and sync-youtube) on their schedules."""
+    from hub import worker
+
+    if not once:
+        worker.run(ctx)
+        return
+    report = worker.run_round(ctx, with_youtube=True)
+    for line in report.lines:
+        click.echo(line)
+    if report.failed:
+        fail(f"worker: {', '.join(report.failed)} failed (see above)")
+
+
 @hub_cli.command("generate")
 @click.option("--events", default=1500, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60))

@@ -115,3 +115,17 @@ def programme(app: Flask) -> dict[str, Any]:
     import_programme(_db.session, data)
     _db.session.commit()
     return data
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every envelope and message.
+
+    Point the app at it with MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port.
+    """
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()

@@ -51,9 +51,19 @@ class Registration(Base):
         _enum(RegistrationStatus), default=RegistrationStatus.PENDING
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the address was confirmed (double opt-in), whether that gave a place or the waiting list.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a waitlisted registration got a freed seat.
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
+
+    @property
+    def has_place_since(self) -> datetime | None:
+        """When the registration got its place (confirmed directly, or promoted from the list)."""
+        if self.status != RegistrationStatus.CONFIRMED:
+            return None
+        return self.promoted_at or self.confirmed_at

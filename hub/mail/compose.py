@@ -1,0 +1,180 @@
+"""Composing mails: HTML and plain text from templates/email/, in the attendee's language.
+
+Every link is absolute, built from ``BASE_URL``. A subject holds only fixed text and the
+event's title (one line); attendee input only ever appears in bodies, escaped in HTML.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from hub.extensions import DbSession
+from hub.i18n import day_name, time_of
+from hub.mail.outbox import clean_header_text, queue_message
+from hub.models import Attendance, Event, Registration
+from hub.programme import feeds
+from hub.tokens import Purpose, fingerprint, make_token
+
+
+class MailKind(enum.StrEnum):
+    CONFIRM = "confirm"  # confirm your address (double opt-in)
+    CONFIRMED = "confirmed"  # you have a place
+    WAITLISTED = "waitlisted"  # you are on the waiting list
+    PROMOTED = "promoted"  # a place opened up: you have it
+    CANCELLED = "cancelled"  # your sign-up is cancelled
+    REMINDER = "reminder"  # the event starts soon
+
+
+# Mails for attendees with a place carry the event as an .ics attachment.
+WITH_CALENDAR = frozenset({MailKind.CONFIRMED, MailKind.PROMOTED, MailKind.REMINDER})
+
+
+def _print(registration: Registration) -> str:
+    return fingerprint(registration.event_id, registration.email)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute links for mails: BASE_URL + the app's routes, with signed tokens."""
+
+    base_url: str
+    secret_key: str
+
+    @classmethod
+    def from_app(cls, app: Flask | None = None) -> Links:
+        config = (app or current_app).config
+        return cls(base_url=str(config["BASE_URL"]).rstrip("/"), secret_key=str(config["SECRET_KEY"]))
+
+    def url(self, endpoint: str, **values: Any) -> str:
+        adapter = current_app.url_map.bind("localhost")
+        return self.base_url + str(adapter.build(endpoint, values))
+
+    def confirm(self, registration: Registration) -> str:
+        token = make_token(self.secret_key, Purpose.CONFIRM, registration.id, _print(registration))
+        return self.url("registration.confirm", token=token)
+
+    def cancel(self, registration: Registration) -> str:
+        token = make_token(self.secret_key, Purpose.CANCEL, registration.id, _print(registration))
+        return self.url("registration.cancel", token=token)
+
+    def event(self, event: Event) -> str:
+        return self.url("programme.event", slug=event.slug)
+
+    def new_link(self) -> str:
+        return self.url("registration.new_link")
+
+
+@dataclass(frozen=True)
+class ComposedMail:
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[dict[str, str], ...]
+    action_url: str | None
+
+
+def render_pair(name: str, **context: Any) -> tuple[str, str]:
+    """templates/email/<name>.txt and .html, rendered with the same context."""
+    return render_template(f"email/{name}.txt", **context), render_template(f"email/{name}.html", **context)
+
+
+def _subject(kind: MailKind, event: Event) -> str:
+    title = clean_header_text(event.title, 200)
+    subjects: dict[MailKind, str] = {
+        MailKind.CONFIRM: _("Please confirm your sign-up: %(title)s", title=title),
+        MailKind.CONFIRMED: _("You are signed up: %(title)s", title=title),
+        MailKind.WAITLISTED: _("You are on the waiting list: %(title)s", title=title),
+        MailKind.PROMOTED: _("A place opened up, and it is yours: %(title)s", title=title),
+        MailKind.CANCELLED: _("Sign-up cancelled: %(title)s", title=title),
+        MailKind.REMINDER: _(
+            "Reminder: %(title)s, %(day)s at %(time)s",
+            title=title,
+            day=day_name(event.starts_at),
+            time=time_of(event.starts_at),
+        ),
+    }
+    return subjects[kind]
+
+
+def _calendar_attachment(event: Event, links: Links) -> dict[str, str]:
+    body = feeds.calendar([event], links.base_url, event.title)
+    return {
+        "filename": f"{event.slug}.ics",
+        "content_type": "text/calendar",
+        "data": body.decode("utf-8"),
+    }
+
+
+def registration_mail(
+    kind: MailKind, registration: Registration, links: Links, *, offset: timedelta | None = None
+) -> ComposedMail:
+    """One of the registration mails, in the language the attendee used to sign up."""
+    event = registration.event
+    online = registration.attendance == Attendance.ONLINE
+    confirm_url = links.confirm(registration) if kind == MailKind.CONFIRM else None
+    cancel_url = links.cancel(registration) if kind != MailKind.CANCELLED else None
+    event_url = links.event(event)
+    with force_locale(registration.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        context: dict[str, Any] = {
+            "kind": kind.value,
+            "registration": registration,
+            "event": event,
+            "online": online,
+            "venue": event.venue,
+            "watch_url": feeds.watch_url(event) or event_url,
+            "event_url": event_url,
+            "confirm_url": confirm_url,
+            "cancel_url": cancel_url,
+            "new_link_url": links.new_link(),
+            "offset": offset,
+            "when": f"{day_name(event.starts_at)}, {time_of(event.starts_at)}–{time_of(event.ends_at)}",
+            "language": registration.locale,
+        }
+        text, html = render_pair(kind.value, **context)
+        subject = _subject(kind, event)
+    attachments = (_calendar_attachment(event, links),) if kind in WITH_CALENDAR else ()
+    return ComposedMail(
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=attachments,
+        action_url=confirm_url or cancel_url,
+    )
+
+
+def queue_registration_mail(
+    session: DbSession,
+    kind: MailKind,
+    registration: Registration,
+    links: Links,
+    now: datetime,
+    *,
+    dedupe_key: str | None = None,
+    offset: timedelta | None = None,
+) -> bool:
+    """Compose one registration mail and queue it in the caller's transaction.
+
+    Without ``dedupe_key`` the key is the kind, the registration and the moment: one mail per
+    state change (a change happens once), and a second queueing in the same moment is a no-op.
+    """
+    composed = registration_mail(kind, registration, links, offset=offset)
+    return queue_message(
+        session,
+        kind.value,
+        registration.email,
+        composed.subject,
+        composed.text,
+        composed.html,
+        composed.attachments,
+        dedupe_key or f"{kind.value}:{registration.id}:{now.isoformat()}",
+        action_url=composed.action_url,
+        registration_id=registration.id,
+        now=now,
+    )

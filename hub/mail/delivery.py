@@ -1,0 +1,295 @@
+"""Delivery: send what the outbox holds, with retry and exponential backoff.
+
+This is the only module that imports Flask-Mail. With ``MAIL_SERVER`` set, mail goes over
+SMTP; without it, each mail is written as an .eml file under ``MAIL_SINK_DIR`` and its main
+link is logged, so a development setup works end to end without a mail server.
+
+Delivery owns its transactions (like a CLI command): it commits the claim before talking to
+the server and records each result as soon as it is known, so a crash never loses a mail and
+a sent mail is never sent again. On PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED``
+so that any number of workers share the outbox; on SQLite a guarded UPDATE does the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Protocol, cast
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_mail import Connection, Message
+from sqlalchemy import CursorResult, func, or_, select, update
+
+from hub.extensions import db, mail
+from hub.models import OutboxMessage
+from hub.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)  # a claimed row is due again after this, should a worker die
+RETRY_BASE = timedelta(minutes=1)
+RETRY_CAP = timedelta(hours=6)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0  # tried and failed in this run (will be retried, or given up: gave_up)
+    gave_up: int = 0  # refused for good, or out of attempts
+    waiting: int = 0  # still to be sent after this run
+
+    def summary(self) -> str:
+        text = f"sent {self.sent}, failed {self.failed}, waiting {self.waiting}"
+        return text + (f" (gave up on {self.gave_up})" if self.gave_up else "")
+
+
+class TransportDown(Exception):
+    """The mail server cannot be reached at all: stop this run, retry everything later."""
+
+
+class Transport(Protocol):
+    def send(self, row: OutboxMessage, message: Message) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after ``attempts`` failed tries: 1, 2, 4 … minutes, at most 6 h."""
+    delay: timedelta = RETRY_BASE * 2 ** max(attempts - 1, 0)
+    return min(delay, RETRY_CAP)
+
+
+def _short_error(exc: BaseException) -> str:
+    """A one-line reason without secrets (the password never appears)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{code} {_decode(msg)}" for code, msg in exc.recipients.values())
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        detail = f"{exc.smtp_code} {_decode(exc.smtp_error)}"
+    else:
+        detail = str(exc)
+    text = " ".join(f"{exc.__class__.__name__}: {detail}".split())
+    password = current_app.config.get("MAIL_PASSWORD")
+    if password:
+        text = text.replace(str(password), "***")
+    return text[:300]
+
+
+def _decode(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _is_permanent(exc: BaseException) -> bool:
+    """The server refused the address for good (5xx); retrying would not help."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    return False
+
+
+def _message_domain() -> str:
+    sender = parseaddr(str(current_app.config["MAIL_DEFAULT_SENDER"]))[1]
+    return sender.rpartition("@")[2] or urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def build_message(row: OutboxMessage) -> Message:
+    """The Flask-Mail message of an outbox row: only the bare address in To."""
+    message = Message(
+        subject=row.subject,
+        recipients=[row.recipient],
+        body=row.body_text,
+        html=row.body_html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers={"Auto-Submitted": "auto-generated"},
+    )
+    # The same Message-ID on every try, so a receiver can tell a retry from a new mail.
+    digest = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:16]
+    message.msgId = f"<outbox.{row.id}.{digest}@{_message_domain()}>"
+    for attachment in row.attachments or []:
+        message.attach(
+            filename=attachment["filename"],
+            content_type=attachment.get("content_type", "application/octet-stream"),
+            data=attachment["data"].encode("utf-8"),
+        )
+    return message
+
+
+class SMTPTransport:
+    """One SMTP connection for a run, opened on first use, with a timeout."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.connection: Any = None
+
+    def _connect(self) -> Any:
+        config = current_app.config
+        smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        local_name = urlsplit(config["BASE_URL"]).hostname or "localhost"
+        try:
+            host = smtp_class(
+                config["MAIL_SERVER"], int(config["MAIL_PORT"]), local_name, timeout=self.timeout
+            )
+            if config["MAIL_USE_TLS"]:
+                host.starttls()
+            if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+                host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransportDown(_short_error(exc)) from exc
+        connection = Connection(mail)
+        connection.host = host
+        return connection
+
+    def send(self, row: OutboxMessage, message: Message) -> None:
+        if self.connection is None:
+            self.connection = self._connect()
+        try:
+            self.connection.send(message)
+        except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
+            self.connection = None
+            raise TransportDown(_short_error(exc)) from exc
+
+    def close(self) -> None:
+        if self.connection is not None and self.connection.host is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self.connection.host.quit()
+        self.connection = None
+
+
+class FileTransport:
+    """Development: each mail becomes an .eml file; its main link goes to the log."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, row: OutboxMessage, message: Message) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{utcnow():%Y%m%dT%H%M%S}-{row.id:06d}-{row.kind}.eml"
+        path.write_bytes(message.as_bytes())
+        log.info("mail %r to %s written to %s", row.kind, row.recipient, path)
+        if row.action_url:
+            log.info("the %s mail's link: %s", row.kind, row.action_url)
+
+    def close(self) -> None:
+        pass
+
+
+def transport(timeout: float | None = None) -> Transport:
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        return SMTPTransport(float(timeout if timeout is not None else config["MAIL_TIMEOUT"]))
+    return FileTransport(Path(config["MAIL_SINK_DIR"]))
+
+
+def _due(now: datetime, ignore_backoff: bool) -> list[Any]:
+    conditions = [
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
+    ]
+    if not ignore_backoff:
+        conditions.append(OutboxMessage.next_attempt_at <= now)
+    return conditions
+
+
+def _claim(now: datetime, limit: int, keys: Sequence[str] | None, ignore_backoff: bool) -> list[int]:
+    """Lease up to ``limit`` due rows to this run and commit the lease."""
+    session = db.session
+    stmt = select(OutboxMessage.id).where(*_due(now, ignore_backoff))
+    if keys is not None:
+        stmt = stmt.where(OutboxMessage.dedupe_key.in_(list(keys)))
+    stmt = stmt.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    claimed: list[int] = []
+    for row_id in session.scalars(stmt).all():
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, *_due(now, ignore_backoff))
+                .values(locked_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if result.rowcount == 1:
+            claimed.append(row_id)
+    session.commit()
+    return claimed
+
+
+def _record_failure(
+    row: OutboxMessage, error: str, now: datetime, permanent: bool, report: DeliveryReport
+) -> None:
+    row.attempts += 1
+    row.last_error = error
+    row.locked_until = None
+    report.failed += 1
+    if permanent or row.attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"]):
+        row.failed_at = now
+        report.gave_up += 1
+        log.warning("gave up on mail %s (%s) after %d tries: %s", row.id, row.kind, row.attempts, error)
+    else:
+        row.next_attempt_at = now + backoff(row.attempts)
+        log.warning("mail %s (%s) not delivered, try %d: %s", row.id, row.kind, row.attempts, error)
+
+
+def deliver_pending(
+    now: datetime | None = None,
+    limit: int = 100,
+    *,
+    keys: Sequence[str] | None = None,
+    timeout: float | None = None,
+    ignore_backoff: bool = False,
+) -> DeliveryReport:
+    """Send up to ``limit`` due mails (only those with ``keys``, when given); commits.
+
+    A failed try keeps the row with ``attempts`` + 1, ``last_error`` and ``next_attempt_at``
+    moved by :func:`backoff`; ``ignore_backoff`` retries those at once (an operator who has
+    just fixed the mail server). A sent row is never sent again.
+    """
+    now = now or utcnow()
+    session = db.session
+    report = DeliveryReport()
+    claimed = _claim(now, limit, keys, ignore_backoff)
+    sender = transport(timeout)
+    down: str | None = None
+    try:
+        for row_id in claimed:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.sent_at is not None:
+                continue
+            if down is not None:
+                _record_failure(row, down, now, False, report)
+            else:
+                try:
+                    sender.send(row, build_message(row))
+                except TransportDown as exc:
+                    down = str(exc)
+                    _record_failure(row, down, now, False, report)
+                except Exception as exc:  # one bad mail must not stop the others
+                    _record_failure(row, _short_error(exc), now, _is_permanent(exc), report)
+                else:
+                    row.attempts += 1
+                    row.sent_at = utcnow()
+                    row.last_error = None
+                    row.locked_until = None
+                    report.sent += 1
+            session.commit()
+    finally:
+        sender.close()
+    report.waiting = (
+        session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+            )
+        )
+        or 0
+    )
+    session.commit()
+    return report

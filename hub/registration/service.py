@@ -1,0 +1,376 @@
+"""The registration rules: sign up, confirm, cancel, the waiting list. No HTTP here.
+
+Plain functions with explicit arguments (``session``, ``now``, ``links``). They flush but never
+commit: the view or command that calls them owns the transaction, and every mail they cause
+is queued in the outbox in that same transaction.
+
+Capacity holds under concurrency without locks that SQLite lacks:
+
+* a seat is taken by one conditional UPDATE (``seats_taken + 1 WHERE seats_taken <
+  capacity``) whose row count says whether it worked; PostgreSQL re-checks the condition
+  after waiting for a concurrent writer, SQLite runs one writer at a time;
+* a status changes by a guarded UPDATE (``WHERE status = <the status we saw>``), so a double
+  click, two workers or a confirm racing a cancel change a registration once;
+* a new registration is an ``INSERT … ON CONFLICT DO NOTHING`` on the unique (event, email)
+  pair, so the same address twice never makes two rows.
+
+Only confirmed in-person registrations hold a seat; online attendance is unlimited.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CursorResult, Table, and_, func, or_, select, update
+
+from hub.extensions import DbSession
+from hub.mail.compose import Links, MailKind, queue_registration_mail
+from hub.mail.outbox import insert_unless_duplicate
+from hub.models import Attendance, Event, Registration, RegistrationStatus
+from hub.tokens import Purpose, TokenError, TokenExpired, fingerprint, read_token
+
+PENDING = RegistrationStatus.PENDING
+CONFIRMED = RegistrationStatus.CONFIRMED
+WAITLISTED = RegistrationStatus.WAITLISTED
+CANCELLED = RegistrationStatus.CANCELLED
+
+# A guarded update loses only to a concurrent change; after that the status is settled.
+_RETRIES = 4
+
+
+class RegistrationError(Exception):
+    """A rule said no. ``message`` is for the attendee (translated when shown)."""
+
+    status_code = 400
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)  # lazy: translated when shown, in the reader's language
+        self.message = message
+
+
+class InvalidLink(RegistrationError):
+    """The link is not one of ours, was altered, or its sign-up no longer exists."""
+
+    def __init__(self) -> None:
+        super().__init__(_l("This link is not valid. It may have been cut off or changed."))
+
+
+class ExpiredLink(InvalidLink):
+    status_code = 410
+
+    def __init__(self) -> None:
+        RegistrationError.__init__(self, _l("This link has expired."))
+
+
+class AlreadyCancelled(RegistrationError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(_l("This sign-up was cancelled. You are welcome to sign up again."))
+
+
+class ConcurrentChange(RegistrationError):
+    status_code = 409
+
+    def __init__(self) -> None:
+        super().__init__(_l("Your sign-up changed while we handled it. Please try again."))
+
+
+class SignupOutcome(enum.StrEnum):
+    """What ``sign_up`` did. The attendee is told the same thing in every case."""
+
+    CREATED = "created"  # a new pending registration; confirm mail queued
+    CONFIRM_RESENT = "confirm_resent"  # still pending: details updated, confirm mail again
+    STATUS_RESENT = "status_resent"  # confirmed or waitlisted: its status mail again
+    RESTARTED = "restarted"  # was cancelled: pending again, confirm mail queued
+
+
+@dataclass(frozen=True)
+class SignupDetails:
+    name: str
+    email: str
+    organisation: str | None
+    attendance: Attendance | None  # None: what the event offers (in person when it offers both)
+    locale: str
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def attendance_for(event: Event, asked: Attendance | None) -> Attendance:
+    """The attendance mode a sign-up gets: one the event offers."""
+    if event.offers_online and not event.offers_in_person:
+        return Attendance.ONLINE
+    if event.offers_online and asked == Attendance.ONLINE:
+        return Attendance.ONLINE
+    return Attendance.IN_PERSON
+
+
+def status_mail(registration: Registration) -> MailKind | None:
+    """The mail that tells a registration where it stands."""
+    return {
+        PENDING: MailKind.CONFIRM,
+        CONFIRMED: MailKind.CONFIRMED,
+        WAITLISTED: MailKind.WAITLISTED,
+    }.get(registration.status)
+
+
+# --- atomic steps -----------------------------------------------------------------------
+
+
+def _rowcount(result: Any) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _transition(
+    session: DbSession,
+    registration: Registration,
+    from_statuses: Collection[RegistrationStatus],
+    **values: Any,
+) -> bool:
+    """Change a registration only if its status is still one of ``from_statuses``.
+
+    Returns whether it changed; either way ``registration`` is reloaded afterwards.
+    """
+    result = session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status.in_(list(from_statuses)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(registration)
+    return _rowcount(result) == 1
+
+
+def take_seat(session: DbSession, event: Event) -> bool:
+    """Take one in-person seat if one is free, in a single conditional UPDATE."""
+    result = session.execute(
+        update(Event)
+        .where(Event.id == event.id, or_(Event.capacity.is_(None), Event.seats_taken < Event.capacity))
+        .values(seats_taken=Event.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(event, ["seats_taken"])
+    return _rowcount(result) == 1
+
+
+def release_seat(session: DbSession, event: Event) -> None:
+    session.execute(
+        update(Event)
+        .where(Event.id == event.id, Event.seats_taken > 0)
+        .values(seats_taken=Event.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(event, ["seats_taken"])
+
+
+def waitlist(session: DbSession, event: Event) -> list[Registration]:
+    """The waiting list of an event, first in line first."""
+    return list(
+        session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == WAITLISTED)
+            .order_by(Registration.waitlisted_at, Registration.id)
+        )
+    )
+
+
+def _promote_head(session: DbSession, event: Event, now: datetime, links: Links) -> Registration | None:
+    """Give a held seat to the first in line; None when nobody is waiting."""
+    for _ in range(_RETRIES * 4):
+        head = session.scalar(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == WAITLISTED)
+            .order_by(Registration.waitlisted_at, Registration.id)
+            .limit(1)
+        )
+        if head is None:
+            return None
+        if _transition(session, head, {WAITLISTED}, status=CONFIRMED, promoted_at=now):
+            queue_registration_mail(session, MailKind.PROMOTED, head, links, now)
+            return head
+    return None
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+
+def find_registration(session: DbSession, event: Event, email: str) -> Registration | None:
+    return session.scalar(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.email == normalise_email(email))
+        .execution_options(populate_existing=True)
+    )
+
+
+def sign_up(
+    session: DbSession, event: Event, details: SignupDetails, *, now: datetime, links: Links
+) -> SignupOutcome:
+    """Sign an address up for an event (pending until confirmed) and queue the right mail.
+
+    The same address again makes no second registration: a pending one gets its details
+    updated and the confirm link again; a confirmed or waitlisted one gets its status mail
+    (details unchanged: a stranger must not change them); a cancelled one starts afresh.
+    """
+    email = normalise_email(details.email)
+    attendance = attendance_for(event, details.attendance)
+    fresh = {
+        "name": details.name,
+        "organisation": details.organisation or None,
+        "attendance": attendance,
+        "locale": details.locale,
+    }
+    inserted = insert_unless_duplicate(
+        session,
+        cast(Table, Registration.__table__),
+        {"event_id": event.id, "email": email, "status": PENDING, "created_at": now, **fresh},
+        ["event_id", "email"],
+    )
+    registration = find_registration(session, event, email)
+    if registration is None:  # pragma: no cover - the row exists: we inserted it or it was there
+        raise ConcurrentChange()
+    if inserted:
+        queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
+        return SignupOutcome.CREATED
+    for _ in range(_RETRIES):
+        status = registration.status
+        if status == PENDING:
+            if _transition(session, registration, {PENDING}, **fresh):
+                queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
+                return SignupOutcome.CONFIRM_RESENT
+        elif status == CANCELLED:
+            restart = {
+                "status": PENDING,
+                "created_at": now,
+                "confirmed_at": None,
+                "waitlisted_at": None,
+                "promoted_at": None,
+                "cancelled_at": None,
+                "checked_in_at": None,
+            }
+            if _transition(session, registration, {CANCELLED}, **fresh, **restart):
+                queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
+                return SignupOutcome.RESTARTED
+        else:
+            kind = status_mail(registration)
+            assert kind is not None
+            queue_registration_mail(session, kind, registration, links, now)
+            return SignupOutcome.STATUS_RESENT
+    raise ConcurrentChange()
+
+
+def confirm(session: DbSession, registration: Registration, *, now: datetime, links: Links) -> Registration:
+    """Confirm the address: a seat if one is free (or online), else the waiting list.
+
+    Confirming again changes nothing and sends nothing.
+    """
+    for _ in range(_RETRIES):
+        status = registration.status
+        if status in (CONFIRMED, WAITLISTED):
+            return registration
+        if status == CANCELLED:
+            raise AlreadyCancelled()
+        # Claim the change first, so that of two confirmations only one goes on.
+        if not _transition(session, registration, {PENDING}, status=CONFIRMED, confirmed_at=now):
+            continue
+        if registration.attendance == Attendance.IN_PERSON and not take_seat(session, registration.event):
+            _transition(session, registration, {CONFIRMED}, status=WAITLISTED, waitlisted_at=now)
+            queue_registration_mail(session, MailKind.WAITLISTED, registration, links, now)
+        else:
+            queue_registration_mail(session, MailKind.CONFIRMED, registration, links, now)
+        return registration
+    raise ConcurrentChange()
+
+
+def cancel(session: DbSession, registration: Registration, *, now: datetime, links: Links) -> Registration:
+    """Cancel a registration; a freed seat goes to the first on the waiting list.
+
+    Cancelling again changes nothing and sends nothing.
+    """
+    for _ in range(_RETRIES):
+        previous = registration.status
+        if previous == CANCELLED:
+            return registration
+        if not _transition(session, registration, {previous}, status=CANCELLED, cancelled_at=now):
+            continue
+        # A freed seat passes straight to the head of the list (seats_taken stays), so a
+        # newcomer confirming at this moment cannot take it first.
+        held_seat = previous == CONFIRMED and registration.attendance == Attendance.IN_PERSON
+        if held_seat and _promote_head(session, registration.event, now, links) is None:
+            release_seat(session, registration.event)
+        queue_registration_mail(session, MailKind.CANCELLED, registration, links, now)
+        return registration
+    raise ConcurrentChange()
+
+
+def promote_waitlisted(
+    session: DbSession, event: Event, *, now: datetime, links: Links
+) -> list[Registration]:
+    """Fill free seats from the waiting list, in order (e.g. after the capacity was raised)."""
+    promoted: list[Registration] = []
+    while waitlist(session, event):
+        if not take_seat(session, event):
+            break
+        head = _promote_head(session, event, now, links)
+        if head is None:
+            release_seat(session, event)
+            break
+        promoted.append(head)
+    return promoted
+
+
+def resend_links(session: DbSession, email: str, *, now: datetime, links: Links) -> int:
+    """Send every active registration of an address its current mail again (new links)."""
+    sent = 0
+    registrations = session.scalars(
+        select(Registration)
+        .where(Registration.email == normalise_email(email), Registration.status != CANCELLED)
+        .order_by(Registration.id)
+    )
+    for registration in registrations:
+        kind = status_mail(registration)
+        if kind is not None and queue_registration_mail(session, kind, registration, links, now):
+            sent += 1
+    return sent
+
+
+def waitlist_position(session: DbSession, registration: Registration) -> int | None:
+    """1 for the first in line; None when the registration is not on the waiting list."""
+    if registration.status != WAITLISTED or registration.waitlisted_at is None:
+        return None
+    ahead = session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == WAITLISTED,
+            or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                and_(
+                    Registration.waitlisted_at == registration.waitlisted_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def registration_for_link(
+    session: DbSession, purpose: Purpose, token: str, *, secret_key: str, max_age: int
+) -> Registration:
+    """The registration a signed link is for; raises ExpiredLink or InvalidLink."""
+    try:
+        registration_id, print_ = read_token(secret_key, purpose, token, max_age)
+    except TokenExpired:
+        raise ExpiredLink() from None
+    except TokenError:
+        raise InvalidLink() from None
+    registration = session.get(Registration, registration_id, populate_existing=True)
+    if registration is None or fingerprint(registration.event_id, registration.email) != print_:
+        raise InvalidLink()  # gone, or its id now belongs to another sign-up
+    return registration

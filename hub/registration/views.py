@@ -1,0 +1,224 @@
+"""Sign-up, confirm and cancel pages: validate, call one service, commit, deliver, redirect.
+
+A GET never changes anything (mail scanners follow links): the links in mails open a page
+with one button, and the button POSTs. Every answer to a sign-up or a request for new links
+is the same whoever the address belongs to, so nobody learns who else signed up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+
+from hub.extensions import db, limiter
+from hub.i18n import current_language
+from hub.mail.compose import Links
+from hub.mail.delivery import deliver_pending
+from hub.mail.outbox import take_queued_keys
+from hub.models import Event, Registration
+from hub.programme import queries
+from hub.registration import bp, service
+from hub.registration.forms import ActionForm, NewLinkForm, SignupForm
+from hub.timeutil import utcnow
+from hub.tokens import Purpose
+
+log = logging.getLogger(__name__)
+
+
+def _signup_limit() -> str:
+    return str(current_app.config["RATELIMIT_SIGNUP"])
+
+
+def commit_and_deliver() -> None:
+    """Commit, then try to send the mail this request queued; a failure there is only logged.
+
+    What is not sent now (server down, slow) stays in the outbox for ``flask hub deliver-mail``.
+    """
+    keys = take_queued_keys(db.session)
+    db.session.commit()
+    if not keys or not current_app.config.get("MAIL_INLINE_DELIVERY", True):
+        return
+    try:
+        deliver_pending(keys=keys, limit=len(keys), timeout=float(current_app.config["MAIL_INLINE_TIMEOUT"]))
+    except Exception:
+        db.session.rollback()
+        log.exception("delivering right after the request failed; the outbox keeps the mail")
+
+
+def _rollback() -> None:
+    db.session.rollback()
+    take_queued_keys(db.session)
+
+
+def _event_or_404(slug: str) -> Event:
+    event = queries.event_by_slug(db.session, slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.app_template_global()
+def signup_form_for(event: Event) -> SignupForm:
+    """The sign-up form for the event page: the submitted one (with errors) or a fresh one."""
+    form: SignupForm | None = g.get("signup_form")
+    if form is not None and g.get("signup_form_event") == event.id:
+        return form
+    return SignupForm.for_event(event, formdata=None)
+
+
+@bp.app_template_global()
+def signup_notice(event: Event) -> str | None:
+    """A message for the whole form (e.g. it had expired), shown above it."""
+    notice: str | None = g.get("signup_notice")
+    return notice if g.get("signup_form_event") == event.id else None
+
+
+def _event_page(event: Event, form: SignupForm, notice: str | None = None) -> str:
+    g.signup_form, g.signup_form_event, g.signup_notice = form, event.id, notice
+    return render_template("programme/event.html", event=event, now=utcnow())
+
+
+@bp.get("/events/<slug>/register")
+def register_form(slug: str) -> ResponseReturnValue:
+    return redirect(url_for("programme.event", slug=slug, _anchor="signup"))
+
+
+@bp.post("/events/<slug>/register")
+@limiter.limit(_signup_limit, methods=["POST"])
+def register(slug: str) -> ResponseReturnValue:
+    event = _event_or_404(slug)
+    form = SignupForm.for_event(event)
+    if not form.validate_on_submit():
+        notice = _("Please correct the marked fields and send the form again.")
+        return _event_page(event, form, notice), 400
+    details = service.SignupDetails(
+        name=form.name.data,
+        email=form.email.data,
+        organisation=form.organisation.data,
+        attendance=form.chosen_attendance,
+        locale=current_language(),
+    )
+    try:
+        service.sign_up(db.session, event, details, now=utcnow(), links=Links.from_app())
+        commit_and_deliver()
+    except IntegrityError:
+        # The same address for the same event at the same moment: the other request won.
+        _rollback()
+    except service.RegistrationError as exc:
+        _rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("programme.event", slug=slug, _anchor="signup"))
+    return redirect(url_for(".sent", slug=slug))
+
+
+@bp.get("/events/<slug>/register/sent")
+def sent(slug: str) -> ResponseReturnValue:
+    return render_template("registration/sent.html", event=_event_or_404(slug))
+
+
+def _link_page(registration: Registration, template: str, token: str, **context: Any) -> str:
+    return render_template(
+        template,
+        registration=registration,
+        event=registration.event,
+        form=ActionForm(),
+        token=token,
+        waitlist_position=service.waitlist_position(db.session, registration),
+        **context,
+    )
+
+
+def _bad_link(exc: service.InvalidLink) -> ResponseReturnValue:
+    page = render_template(
+        "registration/bad_link.html", message=str(exc.message), form=NewLinkForm(formdata=None)
+    )
+    return page, exc.status_code
+
+
+def _from_link(purpose: Purpose, token: str, max_age_key: str) -> Registration:
+    return service.registration_for_link(
+        db.session,
+        purpose,
+        token,
+        secret_key=str(current_app.config["SECRET_KEY"]),
+        max_age=int(current_app.config[max_age_key]),
+    )
+
+
+def _act(action: Any, registration: Registration) -> None:
+    """Run a service action on a registration; a refusal becomes a flashed message."""
+    try:
+        action(db.session, registration, now=utcnow(), links=Links.from_app())
+        commit_and_deliver()
+    except IntegrityError:
+        _rollback()
+        flash(_("Something changed at the same moment. Please try again."), "error")
+    except service.RegistrationError as exc:
+        _rollback()
+        flash(str(exc.message), "error")
+
+
+@bp.route("/registrations/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str) -> ResponseReturnValue:
+    try:
+        registration = _from_link(Purpose.CONFIRM, token, "CONFIRM_TOKEN_MAX_AGE")
+    except service.InvalidLink as exc:
+        return _bad_link(exc)
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        _act(service.confirm, registration)
+        return redirect(url_for(".confirm", token=token))
+    links = Links.from_app()
+    return _link_page(
+        registration,
+        "registration/confirm.html",
+        token,
+        cancel_url=links.cancel(registration),
+    )
+
+
+@bp.route("/registrations/cancel/<token>", methods=["GET", "POST"])
+def cancel(token: str) -> ResponseReturnValue:
+    try:
+        registration = _from_link(Purpose.CANCEL, token, "CANCEL_TOKEN_MAX_AGE")
+    except service.InvalidLink as exc:
+        return _bad_link(exc)
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        _act(service.cancel, registration)
+        return redirect(url_for(".cancel", token=token))
+    return _link_page(registration, "registration/cancel.html", token)
+
+
+@bp.route("/registrations/new-link", methods=["GET", "POST"])
+@limiter.limit(_signup_limit, methods=["POST"])
+def new_link() -> ResponseReturnValue:
+    form = NewLinkForm()
+    if form.validate_on_submit():
+        service.resend_links(db.session, form.email.data, now=utcnow(), links=Links.from_app())
+        commit_and_deliver()
+        flash(
+            _(
+                "If that address has sign-ups with us, we have sent it new links. "
+                "Please check your inbox (and the spam folder)."
+            ),
+            "success",
+        )
+        return redirect(url_for(".new_link"))
+    status = 400 if form.errors else 200
+    return render_template("registration/new_link.html", form=form), status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error: CSRFError) -> ResponseReturnValue:
+    """An expired or forged form token: say so plainly, keep what was typed on the sign-up form."""
+    notice = _("The form had expired, or did not come from this site. Please check it and send it again.")
+    if request.endpoint == "registration.register" and request.view_args:
+        event = _event_or_404(str(request.view_args["slug"]))
+        form = SignupForm.for_event(event)
+        return _event_page(event, form, notice), 400
+    return render_template("registration/form_expired.html", message=notice, back=request.path), 400

@@ -1,0 +1,92 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for mail tests.
+
+Each received mail keeps its SMTP envelope (MAIL FROM, RCPT TO) and is parsed back with the
+email package, so a test sees exactly what a mail server would. ``refuse`` makes the server
+answer RCPT TO for an address with a given reply (e.g. "451 4.3.0 try later").
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = message_from_bytes(self.data, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+class _Handler:
+    def __init__(self, server: SMTPServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(self, smtp: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        reply = self.server.refuse.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        with self.server.lock:
+            self.server.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
+            )
+        return "250 Message accepted for delivery"
+
+
+class _LoopbackController(Controller):  # type: ignore[misc]
+    """aiosmtpd's Controller, listening on a port the OS chose (port 0)."""
+
+    def _trigger_server(self) -> None:
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class SMTPServer:
+    host = "127.0.0.1"
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self.refuse: dict[str, str] = {}
+        self.lock = threading.Lock()
+        self.port = 0
+        self._controller: _LoopbackController | None = None
+
+    def start(self) -> None:
+        """Start listening (again on the same port after a stop)."""
+        assert self._controller is None
+        controller = _LoopbackController(_Handler(self), hostname=self.host, port=self.port)
+        controller.start()
+        self.port = controller.port
+        self._controller = controller
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            return [r.message for r in self.received]
+
+    def to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if address in r.rcpt_tos]
