@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Arendalsuka hub <noreply@localhost>",
     "MAIL_TIMEOUT": 10,
-    "MAIL_INLINE_DELIVERY": True,  # a request sends the mail it queued right after committing
+    "MAIL_INLINE_DELIVERY": True,  # a request sends the mail it queued once its response is out
     "MAIL_INLINE_TIMEOUT": 5,  # SMTP timeout when a request delivers the mail it just queued
     "MAIL_MAX_ATTEMPTS": 15,  # then a mail is given up (backoff 1 min doubling, at most 6 h)
     "YOUTUBE_API_KEY": None,

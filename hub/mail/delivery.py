@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Response, after_this_request, current_app
 from flask_mail import Connection, Message
 from sqlalchemy import CursorResult, func, or_, select, update
 
@@ -293,3 +293,29 @@ def deliver_pending(
     )
     session.commit()
     return report
+
+
+def deliver_after_response(keys: Sequence[str]) -> None:
+    """Send these mails once the current response has gone to the client.
+
+    The WSGI server closes the response after writing it; delivery runs then, in its own app
+    context, with the short ``MAIL_INLINE_TIMEOUT``. The attendee never waits for the mail
+    server, and a failure here is only logged: the outbox keeps the mail for the worker.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    wanted = list(keys)
+    timeout = float(app.config["MAIL_INLINE_TIMEOUT"])
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                deliver_pending(keys=wanted, limit=len(wanted), timeout=timeout)
+            except Exception:
+                log.exception("delivery right after the request failed; the outbox keeps the mail")
+            finally:
+                db.session.remove()
+
+    @after_this_request
+    def _on_close(response: Response) -> Response:
+        response.call_on_close(deliver)
+        return response

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.extensions import db, limiter
 from hub.i18n import current_language
 from hub.mail.compose import Links
-from hub.mail.delivery import deliver_pending
+from hub.mail.delivery import deliver_after_response
 from hub.mail.outbox import take_queued_keys
 from hub.models import Event, Registration
 from hub.programme import queries
@@ -36,19 +36,14 @@ def _signup_limit() -> str:
 
 
 def commit_and_deliver() -> None:
-    """Commit, then try to send the mail this request queued; a failure there is only logged.
+    """Commit, then send the mail this request queued once the response has gone out.
 
-    What is not sent now (server down, slow) stays in the outbox for ``flask hub deliver-mail``.
+    What is not sent then (server down, slow) stays in the outbox for ``flask hub deliver-mail``.
     """
     keys = take_queued_keys(db.session)
     db.session.commit()
-    if not keys or not current_app.config.get("MAIL_INLINE_DELIVERY", True):
-        return
-    try:
-        deliver_pending(keys=keys, limit=len(keys), timeout=float(current_app.config["MAIL_INLINE_TIMEOUT"]))
-    except Exception:
-        db.session.rollback()
-        log.exception("delivering right after the request failed; the outbox keeps the mail")
+    if keys and current_app.config.get("MAIL_INLINE_DELIVERY", True):
+        deliver_after_response(keys)
 
 
 def _rollback() -> None:

@@ -123,3 +123,17 @@ def test_mail_without_a_server_goes_to_files_and_the_log(
     (path,) = Path(app.config["MAIL_SINK_DIR"]).glob("*.eml")
     assert path.read_bytes().startswith(b"Content-Type: multipart/mixed")
     assert b"To: ada@example.org" in path.read_bytes()
+
+
+def test_worker_once_runs_the_youtube_sync_and_reports_its_failure(
+    runner: FlaskCliRunner, app: Flask
+) -> None:
+    """With an API key the worker runs `sync-youtube`; an unreachable API is one line, exit 1."""
+    app.config.update(YOUTUBE_API_KEY="test-key", YOUTUBE_API_ENDPOINT="http://127.0.0.1:9/")
+    result = runner.invoke(args=["hub", "worker", "--once"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert lines[1].startswith("deliver-mail: sent 0")
+    assert lines[2].startswith("sync-youtube: failed: ")
+    assert lines[-1] == "Error: worker: sync-youtube failed (see above)"
+    assert "Traceback" not in result.output

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from email.message import EmailMessage
@@ -32,6 +34,13 @@ def sign_up(client: FlaskClient, email: str, lang: str = "en", **fields: str) ->
         f"/events/test-event/register?lang={lang}", data={**SIGNUP, "email": email, **fields}
     )
     assert response.status_code == 302, response.text
+    response.close()  # as a WSGI server does once it has sent the response: the mail goes then
+
+
+def post(client: FlaskClient, path: str) -> int:
+    response = client.post(path)
+    response.close()
+    return response.status_code
 
 
 def link(server: SMTPServer, email: str, kind: str) -> str:
@@ -89,8 +98,8 @@ def test_every_mail_arrives_once_with_both_parts_and_the_calendar(
     sign_up(client, "bob@example.org", attendance="online")
     sign_up(client, "cy@example.org")
     for email in ("ada@example.org", "bob@example.org", "cy@example.org"):
-        assert client.post(link(smtp_server, email, "confirm")).status_code == 302
-    assert client.post(link(smtp_server, "ada@example.org", "cancel")).status_code == 302  # cy is promoted
+        assert post(client, link(smtp_server, email, "confirm")) == 302
+    assert post(client, link(smtp_server, "ada@example.org", "cancel")) == 302  # cy is promoted
 
     reminder_time = starts_at - timedelta(hours=23)
     assert queue_due_reminders(db.session, reminder_time, parse_offsets("24h,1h"), Links.from_app()) == 2
@@ -291,3 +300,24 @@ def test_workers_delivering_at_the_same_time_send_each_mail_once(smtp_server: SM
     assert Counter(r.rcpt_tos[0] for r in smtp_server.received) == {f"p{i}@example.org": 1 for i in range(40)}
     db.session.expire_all()
     assert all(row.sent_at is not None for row in db.session.scalars(select(OutboxMessage)))
+
+
+def test_a_hanging_mail_server_does_not_hold_up_the_sign_up(client: FlaskClient, app: Flask) -> None:
+    """The server accepts the connection and never greets: the attendee still gets the page."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app.config.update(MAIL_PORT=silent.getsockname()[1], MAIL_INLINE_TIMEOUT=1)
+        make_event()
+        started = time.monotonic()
+        response = client.post("/events/test-event/register", data={**SIGNUP, "email": "ada@example.org"})
+        answered_after = time.monotonic() - started
+        assert response.status_code == 302
+        assert answered_after < 1
+        response.close()  # now the delivery runs, and gives up after MAIL_INLINE_TIMEOUT
+    row = db.session.scalar(select(OutboxMessage))
+    assert row is not None
+    assert row.sent_at is None
+    assert row.attempts == 1
+    assert row.last_error is not None
+    assert "timed out" in row.last_error

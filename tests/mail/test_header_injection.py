@@ -104,6 +104,7 @@ def test_the_form_path_with_an_encoded_word_name(client: FlaskClient, smtp_serve
         data={"name": name, "email": "ada@example.org", "consent": "y", "organisation": name},
     )
     assert response.status_code == 302
+    response.close()  # the mail goes once the response is out
     (received,) = smtp_server.received
     assert received.rcpt_tos == ["ada@example.org"]
     check_clean(received.message, received.data, "ada@example.org")

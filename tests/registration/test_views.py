@@ -20,7 +20,9 @@ SIGNUP = {"name": "Ada Lovelace", "email": "ada@example.org", "attendance": "in_
 
 
 def sign_up(client: FlaskClient, slug: str = "test-event", **fields: str) -> Any:
-    return client.post(f"/events/{slug}/register", data={**SIGNUP, **fields})
+    response = client.post(f"/events/{slug}/register", data={**SIGNUP, **fields})
+    response.close()  # as a WSGI server does once it has sent the response: the mail goes then
+    return response
 
 
 def link_path(url: str | None) -> str:
