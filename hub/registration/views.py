@@ -7,7 +7,6 @@ is the same whoever the address belongs to, so nobody learns who else signed up.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -27,8 +26,6 @@ from hub.registration import bp, service
 from hub.registration.forms import ActionForm, NewLinkForm, SignupForm
 from hub.timeutil import utcnow
 from hub.tokens import Purpose
-
-log = logging.getLogger(__name__)
 
 
 def _signup_limit() -> str:
