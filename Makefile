@@ -69,6 +69,7 @@ bench: setup
 ## screenshots: the README's screenshots, taken in headless Chromium
 screenshots: setup browsers
 	$(PY) scripts/screenshots.py
+	HUB_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ answer RCPT TO for an address with a given reply (e.g. "451 4.3.0 try later").
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -86,6 +87,17 @@ class SMTPServer:
     def messages(self) -> list[EmailMessage]:
         with self.lock:
             return [r.message for r in self.received]
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        """Wait until at least ``count`` mails arrived (delivery runs after the response)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.received) >= count:
+                    return list(self.received)
+            time.sleep(0.02)
+        with self.lock:
+            raise AssertionError(f"expected {count} mails within {timeout} s, got {len(self.received)}")
 
     def to(self, address: str) -> list[Received]:
         with self.lock:

@@ -37,6 +37,18 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where browser tests save screenshots: docs/screenshots/ with HUB_SCREENSHOTS=1
+    (`make screenshots`), otherwise the test's temporary folder, so a test run leaves the
+    work tree as it was."""
+    if os.environ.get("HUB_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path
+
+
+@pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     """Serve the test's app (same config and database) on 127.0.0.1; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)

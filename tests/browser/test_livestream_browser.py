@@ -13,14 +13,12 @@ from flask import Flask
 
 from hub.extensions import db
 from hub.livestream.sync import sync_from_config
-from tests.conftest import ROOT, make_config
+from tests.conftest import make_config
 from tests.livestream.fake_youtube import API_KEY, FakeYouTube
 
 pytestmark = pytest.mark.browser
 
 SLUG = "future-of-digital-health-in-norway"
-SCREENSHOT = ROOT / "docs" / "screenshots" / "event-live.png"
-POSTER_SCREENSHOT = ROOT / "docs" / "screenshots" / "event-live-poster.png"
 # Stands in for YouTube's player, so the screenshot shows where the player goes; served by the
 # test's route handler, nothing leaves the machine.
 PLAYER_STAND_IN = (
@@ -47,7 +45,7 @@ def app_config(tmp_path: Path, youtube: FakeYouTube) -> dict[str, Any]:
 
 
 def test_live_event_page_loads_the_player_only_on_click(
-    app: Flask, live_server: str, page: Any, programme: Any, youtube: FakeYouTube
+    app: Flask, live_server: str, page: Any, programme: Any, youtube: FakeYouTube, screenshots: Path
 ) -> None:
     youtube.set_live("DigiHealth3", "2023-08-16T11:31:12Z", viewers=137)
     sync_from_config(db.session, app.config, datetime(2023, 8, 16, 11, 40, tzinfo=UTC))
@@ -87,8 +85,7 @@ def test_live_event_page_loads_the_player_only_on_click(
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    stream.screenshot(path=str(POSTER_SCREENSHOT))  # the section before the click
+    stream.screenshot(path=str(screenshots / "event-live-poster.png"))  # the section before the click
     poster.click()
     frame = stream.locator("iframe.player-frame")
     frame.wait_for()
@@ -102,4 +99,4 @@ def test_live_event_page_loads_the_player_only_on_click(
     page.wait_for_load_state("networkidle")
     assert outside == ["https://www.youtube-nocookie.com/embed/DigiHealth3?autoplay=1"]
 
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(screenshots / "event-live.png"), full_page=True)

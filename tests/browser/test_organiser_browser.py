@@ -15,7 +15,6 @@ from hub.models import Account, Attendance, Event, Organiser, Registration, Regi
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SCREENSHOT = ROOT / "docs" / "screenshots" / "organiser-event.png"
 EVENT = "future-of-digital-health-in-norway"
 T0 = datetime(2023, 8, 14, 9, 0, tzinfo=UTC)
 
@@ -70,7 +69,7 @@ def _assert_no_serious_axe_violations(page: Any) -> None:
     assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
 
 
-def test_log_in_and_check_someone_in(live_server: str, page: Any, programme: Any) -> None:
+def test_log_in_and_check_someone_in(live_server: str, page: Any, programme: Any, screenshots: Path) -> None:
     ids = _seed()
     page.set_viewport_size({"width": 1200, "height": 900})
     page.goto(live_server + "/organiser/?lang=en")
@@ -102,5 +101,4 @@ def test_log_in_and_check_someone_in(live_server: str, page: Any, programme: Any
     _assert_no_serious_axe_violations(page)
 
     page.evaluate("window.scrollTo(0, 0)")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=str(screenshots / "organiser-event.png"))

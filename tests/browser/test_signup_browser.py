@@ -51,7 +51,7 @@ def test_sign_up_confirm_from_the_mail_and_see_the_confirmation(
     page.wait_for_url(re.compile(r"/register/sent(#signup)?$"))
     assert page.locator("h1#sent-h").is_visible()
 
-    (received,) = smtp_server.received
+    (received,) = smtp_server.wait_for(1)
     assert received.rcpt_tos == ["ada@example.org"]
     body = received.message.get_body(preferencelist=("plain",))
     assert body is not None
@@ -67,7 +67,7 @@ def test_sign_up_confirm_from_the_mail_and_see_the_confirmation(
     assert "Ada Lovelace" in page.locator("section.registration-confirmed").inner_text()
     no_serious_violations(page)
 
-    kinds = [r.message["Subject"] for r in smtp_server.received]
+    kinds = [r.message["Subject"] for r in smtp_server.wait_for(2)]
     assert len(kinds) == 2
     confirmed = smtp_server.received[1].message
     assert any(part.get_content_type() == "text/calendar" for part in confirmed.iter_attachments())
