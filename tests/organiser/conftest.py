@@ -99,6 +99,8 @@ def occ(make_account: Callable[..., Account], programme: Any) -> Account:
 
 @pytest.fixture
 def occ_client(client: FlaskClient, occ: Account) -> FlaskClient:
+    """Logged in, with the interface in English (flashed messages take the locale they are made in)."""
+    client.get("/?lang=en")
     response = login(client, occ.email)
     assert response.status_code == 302
     return client
