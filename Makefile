@@ -11,9 +11,11 @@ export FLASK_APP := wsgi
 .PHONY: run setup test check lint typecheck pytest pytest-postgres browsers translations \
         translations-update bench screenshots clean
 
-## run: set everything up and serve the hub on http://127.0.0.1:5000 (SQLite, mail to files)
+## run: set everything up and serve the hub on http://127.0.0.1:5000 (SQLite, mail to files),
+## with the worker (reminders, mail retries, YouTube sync when a key is set) beside it
 run: setup
 	$(BIN)/flask hub init
+	$(BIN)/flask hub worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## setup: virtual environment, requirements, compiled message catalogues
