@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import event
 
 from hub import create_app
 from hub.extensions import db as _db
@@ -43,6 +45,21 @@ def no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    """Collect the SQL statements run inside the block (to show there is no N+1)."""
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
 
 
 def make_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:

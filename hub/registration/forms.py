@@ -44,6 +44,20 @@ def email_address(form: FlaskForm, field: Any) -> None:
         raise ValidationError(_l("Please enter a valid email address, like name@example.org.")) from None
 
 
+def email_field() -> EmailField:
+    """The attendee's address, as the sign-up and the new-link forms ask for it."""
+    return EmailField(
+        _l("Email"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Length(max=EMAIL_MAX, message=_l("An email address has at most %(max)d characters.")),
+            email_address,
+        ],
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+
+
 class SignupForm(FlaskForm):  # type: ignore[misc]
     name = StringField(
         _l("Name"),
@@ -55,16 +69,7 @@ class SignupForm(FlaskForm):  # type: ignore[misc]
         ],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Length(max=EMAIL_MAX, message=_l("An email address has at most %(max)d characters.")),
-            email_address,
-        ],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-    )
+    email = email_field()
     organisation = StringField(
         _l("Organisation (optional)"),
         filters=[_strip, _none_if_empty],
@@ -108,16 +113,7 @@ class SignupForm(FlaskForm):  # type: ignore[misc]
 class NewLinkForm(FlaskForm):  # type: ignore[misc]
     """Ask for fresh links: the address is enough (the answer is the same for any address)."""
 
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        validators=[
-            DataRequired(_l("Please enter your email address.")),
-            Length(max=EMAIL_MAX, message=_l("An email address has at most %(max)d characters.")),
-            email_address,
-        ],
-        render_kw={"autocomplete": "email", "spellcheck": "false"},
-    )
+    email = email_field()
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,14 @@ from flask import Flask
 
 from hub.extensions import db
 from hub.livestream.sync import sync_from_config
-from tests.conftest import make_config
-from tests.livestream.fake_youtube import API_KEY, FakeYouTube
+from tests.livestream import conftest as livestream_fixtures
+from tests.livestream.fake_youtube import FakeYouTube
 
 pytestmark = pytest.mark.browser
+
+# The fake YouTube API and the app configured for it, as in tests/livestream.
+youtube = livestream_fixtures.youtube
+app_config = livestream_fixtures.app_config
 
 SLUG = "future-of-digital-health-in-norway"
 # Stands in for YouTube's player, so the screenshot shows where the player goes; served by the
@@ -25,23 +28,6 @@ PLAYER_STAND_IN = (
     "<!doctype html><body style='margin:0;display:grid;place-items:center;height:100vh;"
     "background:#0f0f0f;color:#aaa;font:16px system-ui'>YouTube player (stand-in: tests run offline)</body>"
 )
-
-
-@pytest.fixture
-def youtube() -> Iterator[FakeYouTube]:
-    fake = FakeYouTube().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def app_config(tmp_path: Path, youtube: FakeYouTube) -> dict[str, Any]:
-    return make_config(
-        tmp_path,
-        YOUTUBE_API_KEY=API_KEY,
-        YOUTUBE_API_ENDPOINT=youtube.endpoint,
-        YOUTUBE_CHANNEL="@OsloCancerCluster",
-    )
 
 
 def test_live_event_page_loads_the_player_only_on_click(

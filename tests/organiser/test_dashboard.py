@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import Account, Event, Registration
 from hub.organiser.queries import ALL_DAYS_LIMIT, counts_by_event, dashboard
 from hub.programme.importer import import_programme
 from hub.programme.synthetic import generate_programme
+from tests.conftest import counted_queries
 from tests.organiser.conftest import T0, login
 
 DIGITAL = "future-of-digital-health-in-norway"
@@ -72,20 +72,6 @@ def test_bad_day_is_a_message_not_an_error(occ_client: FlaskClient) -> None:
     assert "That day is not a date" in response.get_data(as_text=True)
 
 
-@contextmanager
-def count_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 @pytest.mark.slow
 def test_dashboard_of_1500_events_is_one_day_and_a_few_queries(
     client: FlaskClient, app: Any, make_account: Callable[..., Account]
@@ -104,7 +90,7 @@ def test_dashboard_of_1500_events_is_one_day_and_a_few_queries(
     db.session.commit()
     login(client, admin.email)
 
-    with count_queries() as statements:
+    with counted_queries() as statements:
         response = client.get("/organiser/")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
