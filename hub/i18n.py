@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from flask import Flask, current_app, has_request_context, request, session, url_for
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
 from hub.extensions import babel
@@ -42,12 +43,13 @@ def current_language() -> str:
 
 
 def lang_url(code: str) -> str:
-    """The current page in another interface language (a plain, bookmarkable link)."""
-    args: dict[str, Any] = dict(request.view_args or {})
-    args.update(request.args.to_dict())
-    args["lang"] = code
-    endpoint = request.endpoint or "programme.index"
-    return url_for(endpoint, **args)
+    """The current page in another interface language (a plain, bookmarkable link).
+
+    Built from the path and the query as they came, never through url_for: a query key such
+    as ``endpoint`` or ``_external`` must not steer the link or break the page.
+    """
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return request.script_root + quote(request.path) + "?" + urlencode([*args, ("lang", code)])
 
 
 def time_of(value: datetime) -> str:

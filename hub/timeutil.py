@@ -36,6 +36,14 @@ def parse_iso(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def parse_day(text: str) -> date:
+    """A calendar day from ``YYYY-MM-DD``; ValueError for anything else or a day out of range."""
+    day = date.fromisoformat(text.strip())
+    if not 2000 <= day.year <= 2100:
+        raise ValueError(f"{text!r} is not a festival day")
+    return day
+
+
 def local_day_bounds(day: date, tz: ZoneInfo = OSLO) -> tuple[datetime, datetime]:
     """The UTC instants at which a local calendar day starts and ends."""
     start = datetime(day.year, day.month, day.day, tzinfo=tz)

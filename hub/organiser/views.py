@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, cast
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -21,7 +20,7 @@ from hub.organiser import bp, export, queries
 from hub.organiser.access import event_or_404
 from hub.organiser.forms import PinForm
 from hub.organiser.service import CheckInError, check_in, undo_check_in
-from hub.timeutil import local, utcnow
+from hub.timeutil import local, parse_day, utcnow
 
 PUBLIC_ENDPOINTS = {"organiser.login", "organiser.logout"}
 
@@ -67,7 +66,7 @@ def dashboard() -> ResponseReturnValue:
     problems = []
     if request.args.get("day"):
         try:
-            day = date.fromisoformat(request.args["day"])
+            day = parse_day(request.args["day"])
         except ValueError:
             problems.append(_("That day is not a date; showing all days."))
     board = queries.dashboard(db.session, _account(), day, today=local(utcnow()).date())

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from hub.extensions import DbSession
 from hub.models import Event, Festival, Organiser, Venue
 from hub.text import fold
-from hub.timeutil import local, local_day_bounds
+from hub.timeutil import local, local_day_bounds, parse_day
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -42,7 +42,7 @@ class ProgrammeFilter:
         day = None
         if args.get("day"):
             try:
-                day = date.fromisoformat(args["day"])
+                day = parse_day(args["day"])
             except ValueError:
                 problems.append("day")
         return (

@@ -167,3 +167,22 @@ def test_healthz(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["endpoint=x", "_method=POST", "_external=1&_scheme=javascript", "day=0001-01-01", "day=9999-12-31"],
+)
+def test_crafted_query_strings_get_the_page_not_an_error(client: FlaskClient, query: str) -> None:
+    for path in ("/", "/events/fremtidens-kreftbehandling"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 200, (path, query)
+        html = response.get_data(as_text=True)
+        # The language switch keeps the page and its query, as a relative link.
+        switch = re.findall(r'href="([^"]*)" hreflang', html)[0]
+        assert switch.startswith(f"{path}?")
+
+
+def test_language_switch_keeps_the_filters(client: FlaskClient) -> None:
+    html = client.get("/?venue=rygerelektra&q=health&lang=nb").get_data(as_text=True)
+    assert 'href="/?venue=rygerelektra&amp;q=health&amp;lang=en" hreflang="en"' in html
