@@ -34,6 +34,10 @@ class HubGroup(AppGroup):
                 f"database error: {reason}. "
                 "Is HUB_SQLALCHEMY_DATABASE_URI right, and has 'flask hub init' run?"
             ) from None
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            reason = str(getattr(exc, "orig", None) or exc.__class__.__name__).splitlines()[0]
+            raise click.ClickException(f"the database refused the change: {reason}") from None
 
 
 hub_cli = HubGroup("hub", help="Arendalsuka hub: set up, import, send mail, sync YouTube.")

@@ -75,6 +75,19 @@ def one_event(**overrides: object) -> str:
         (one_event(starts_at="2023-08-15T10:00:00+02:00"), "events[0].ends_at: must be after starts_at"),
         (one_event(capacity="many"), "events[0].capacity: must be a whole number of seats"),
         (one_event(agenda=[{"title": ""}]), "events[0].agenda[0].title: must be a non-empty string"),
+        (one_event(slug="a b/c"), "events[0].slug: must be lower-case letters, digits and hyphens"),
+        (one_event(title="x" * 301), "events[0].title: must have at most 300 characters"),
+        (one_event(links="x"), "events[0].links: must be an object"),
+        (
+            one_event(links={"read_more": "javascript:alert(1)"}),
+            "events[0].links.read_more: must be an http(s)",
+        ),
+        (one_event(venue={"name": "Sal", "address": ["a"]}), "events[0].venue.address: must be a non-empty"),
+        (one_event(livestream={"video_id": 12345}), "events[0].livestream.video_id: must be an 11-character"),
+        (
+            one_event(livestream={"video_id": "live_stream"}),
+            "events[0].livestream.video_id: must be an 11-char",
+        ),
     ],
 )
 def test_malformed_files_are_rejected_with_a_message_and_nothing_changes(

@@ -8,6 +8,7 @@ file twice changes nothing.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.extensions import DbSession
+from hub.livestream.urls import parse_video_id
 from hub.models import AgendaItem, Event, Festival, Livestream, Organiser, StreamStatus, Venue
 from hub.text import fold, slugify
 from hub.timeutil import parse_iso
@@ -23,6 +25,11 @@ from hub.timeutil import parse_iso
 LANGUAGES = ("nb", "en")
 ATTENDANCE = ("in_person", "online")
 STREAM_STATUSES = tuple(s.value for s in StreamStatus)
+
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RULE = "must be lower-case letters, digits and hyphens (it becomes part of the address)"
+URL = re.compile(r"^https?://[^\s]+$")
 
 
 class ProgrammeFileError(ValueError):
@@ -66,11 +73,24 @@ def _require(cond: bool, where: str, message: str) -> None:
         raise ProgrammeFileError(f"{where}: {message}")
 
 
-def _text(obj: dict[str, Any], key: str, where: str, *, optional: bool = False) -> None:
+def _text(obj: dict[str, Any], key: str, where: str, *, optional: bool = False, column: Any = None) -> None:
+    """A non-empty string (or null, when optional) that fits its database column."""
     value = obj.get(key)
     if optional and value is None:
         return
     _require(isinstance(value, str) and value.strip() != "", f"{where}.{key}", "must be a non-empty string")
+    limit = getattr(getattr(column, "type", None), "length", None)
+    if limit is not None and isinstance(value, str):
+        _require(len(value) <= limit, f"{where}.{key}", f"must have at most {limit} characters")
+
+
+def _url(obj: dict[str, Any], key: str, where: str) -> None:
+    value = obj.get(key)
+    _require(
+        value is None or (isinstance(value, str) and URL.match(value) is not None and len(value) <= 500),
+        f"{where}.{key}",
+        "must be an http(s) address or null",
+    )
 
 
 def _time(obj: dict[str, Any], key: str, where: str, *, optional: bool = False) -> datetime | None:
@@ -91,28 +111,34 @@ def validate_programme(data: Any) -> None:
     _require(isinstance(data, dict), "file", 'must be a JSON object with "festival" and "events"')
     festival = data.get("festival")
     _require(isinstance(festival, dict), "festival", "must be an object")
-    _text(festival, "slug", "festival")
-    _text(festival, "name", "festival")
+    _text(festival, "slug", "festival", column=Festival.slug)
+    _require(SLUG.match(festival["slug"]) is not None, "festival.slug", SLUG_RULE)
+    _text(festival, "name", "festival", column=Festival.name)
+    _text(festival, "youtube_channel", "festival", optional=True, column=Festival.youtube_channel)
+    _text(festival, "host", "festival", optional=True, column=Festival.host)
     events = data.get("events")
     _require(isinstance(events, list), "events", "must be a list")
     seen: set[str] = set()
     for i, event in enumerate(events):
         where = f"events[{i}]"
         _require(isinstance(event, dict), where, "must be an object")
-        _text(event, "slug", where)
+        _text(event, "slug", where, column=Event.slug)
+        _require(SLUG.match(event["slug"]) is not None, f"{where}.slug", SLUG_RULE)
         _require(event["slug"] not in seen, f"{where}.slug", f"{event['slug']!r} appears twice")
         seen.add(event["slug"])
-        _text(event, "title", where)
+        _text(event, "title", where, column=Event.title)
         _require(event.get("language") in LANGUAGES, f"{where}.language", "must be 'nb' or 'en'")
         starts, ends = _time(event, "starts_at", where), _time(event, "ends_at", where)
         _require(bool(starts and ends and ends > starts), f"{where}.ends_at", "must be after starts_at")
         venue = event.get("venue")
         _require(venue is None or isinstance(venue, dict), f"{where}.venue", "must be an object")
         if venue is not None:
-            _text(venue, "name", f"{where}.venue")
+            _text(venue, "name", f"{where}.venue", column=Venue.name)
+            _text(venue, "address", f"{where}.venue", optional=True, column=Venue.address)
         organisers = event.get("organisers", [])
         _require(
-            isinstance(organisers, list) and all(isinstance(o, str) and o.strip() for o in organisers),
+            isinstance(organisers, list)
+            and all(isinstance(o, str) and o.strip() and len(o) <= 200 for o in organisers),
             f"{where}.organisers",
             "must be a list of names",
         )
@@ -135,7 +161,8 @@ def validate_programme(data: Any) -> None:
         for j, item in enumerate(agenda):
             iwhere = f"{where}.agenda[{j}]"
             _require(isinstance(item, dict), iwhere, "must be an object")
-            _text(item, "title", iwhere)
+            _text(item, "title", iwhere, column=AgendaItem.title)
+            _text(item, "note", iwhere, optional=True, column=AgendaItem.note)
             _time(item, "starts_at", iwhere, optional=True)
             _time(item, "ends_at", iwhere, optional=True)
             speakers = item.get("speakers", [])
@@ -147,8 +174,23 @@ def validate_programme(data: Any) -> None:
                     f"{iwhere}.speakers[{k}]",
                     'must be a name or {"name": ..., "role": ...}',
                 )
+        links = event.get("links") or {}
+        _require(isinstance(links, dict), f"{where}.links", 'must be an object like {"read_more": url}')
+        _url(links, "read_more", f"{where}.links")
+        _url(links, "livestream", f"{where}.links")
+        _require(
+            event.get("recap") is None or isinstance(event["recap"], dict),
+            f"{where}.recap",
+            "must be an object",
+        )
         livestream = event.get("livestream") or {}
         _require(isinstance(livestream, dict), f"{where}.livestream", "must be an object")
+        video_id = livestream.get("video_id")
+        _require(
+            video_id is None or (isinstance(video_id, str) and parse_video_id(video_id) == video_id),
+            f"{where}.livestream.video_id",
+            "must be an 11-character YouTube video id or null",
+        )
         _require(
             livestream.get("status", "none") in STREAM_STATUSES,
             f"{where}.livestream.status",
