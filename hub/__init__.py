@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, test_config)
     configure_logging(app)
+    trust_proxies(app)
     init_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -34,6 +35,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from the proxies in front (PROXY_FIX_X_FOR of them)."""
+    hops = int(app.config["PROXY_FIX_X_FOR"] or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def init_extensions(app: Flask) -> None:

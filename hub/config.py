@@ -48,7 +48,14 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Behind a load balancer or reverse proxy: how many proxies set X-Forwarded-For/-Proto.
+    # 0 trusts none (rate limits would otherwise count every visitor as the proxy).
+    "PROXY_FIX_X_FOR": 0,
 }
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
@@ -64,7 +71,17 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'hub.sqlite'}"
     if not app.config["SECRET_KEY"]:
+        if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite") and not app.testing:
+            # Several instances share this database: a key generated per instance folder would
+            # break every emailed link and session as soon as a request reaches another one.
+            raise ConfigError(
+                "HUB_SECRET_KEY must be set when the database is not SQLite: every web and worker "
+                "process must share one key (make one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if str(app.config["BASE_URL"]).startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
     if not app.config["PROGRAMME_FILE"]:
         app.config["PROGRAMME_FILE"] = str(Path(app.root_path) / "data" / "arendalsuka-2023.json")
     app.config["MAIL_SINK_DIR"] = app.config.get("MAIL_SINK_DIR") or str(instance / "mail")

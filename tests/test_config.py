@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from hub import create_app
+from hub.config import ConfigError
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -52,5 +54,44 @@ def test_precedence(instance_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_postgres_uri_gets_the_shipped_driver(instance_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_SQLALCHEMY_DATABASE_URI", "postgresql://hub@db.example/hub")
+    monkeypatch.setenv("HUB_SECRET_KEY", "shared-by-every-instance")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://hub@db.example/hub"
+
+
+def test_a_shared_database_needs_a_shared_secret(instance_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_SQLALCHEMY_DATABASE_URI", "postgresql://hub@db.example/hub")
+    with pytest.raises(ConfigError, match="HUB_SECRET_KEY must be set"):
+        create_app()
+    assert not (instance_dir / "secret_key").exists()
+
+
+def test_the_wsgi_entry_point_names_the_missing_setting(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HUB_SQLALCHEMY_DATABASE_URI": "postgresql://hub@127.0.0.1:1/hub"}
+    env.pop("HUB_SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("hub: HUB_SECRET_KEY must be set")
+    assert "Traceback" not in result.stderr
+
+
+def test_proxies_are_trusted_only_when_configured(instance_dir: Path) -> None:
+    app = create_app({"PROXY_FIX_X_FOR": 1, "SECRET_KEY": "x"})
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    assert app.test_client().get("/whoami", headers=headers).text == "203.0.113.7 https"
+    plain = create_app({"SECRET_KEY": "x"})
+    plain.add_url_rule("/whoami", view_func=whoami)
+    assert plain.test_client().get("/whoami", headers=headers).text == "127.0.0.1 http"
