@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -132,6 +133,7 @@ def prepare_database(workdir: Path, events: int | None) -> dict[str, str]:
         or f"sqlite:///{workdir / f'bench-{events or 4}.sqlite'}",
         FLASK_APP="wsgi",
     )
+    env.setdefault("HUB_SECRET_KEY", secrets.token_urlsafe(32))  # required beyond SQLite
     flask = str(BIN / "flask")
     subprocess.run([flask, "hub", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
     if events:
