@@ -41,7 +41,6 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "nb",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
     "LANGUAGES": ["nb", "en"],
-    "DISPLAY_TIMEZONE": "Europe/Oslo",
     "PROGRAMME_FILE": None,  # None: hub/data/arendalsuka-2023.json
     "WORKER_INTERVAL": 60,
     "YOUTUBE_SYNC_INTERVAL": 900,

@@ -23,8 +23,8 @@ def event_url(base_url: str, event: Event) -> str:
 def watch_url(event: Event) -> str | None:
     """The YouTube page of the event's broadcast or recording, when one is linked."""
     stream = event.livestream
-    if stream is not None and stream.video_id:
-        return f"https://www.youtube.com/watch?v={stream.video_id}"
+    if stream is not None and stream.watch_url:
+        return stream.watch_url
     return event.livestream_url
 
 
