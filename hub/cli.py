@@ -105,15 +105,14 @@ def send_reminders_command() -> None:
 
 @hub_cli.command("worker")
 @click.option("--once", is_flag=True, help="one round (reminders, mail, YouTube sync), then exit")
-@click.pass_context
-def worker_command(ctx: click.Context, once: bool) -> None:
+def worker_command(once: bool) -> None:
     """Loop over send-reminders and deliver-mail (and sync-youtube) on their schedules."""
     from hub import worker
 
     if not once:
-        worker.run(ctx)
+        worker.run()
         return
-    report = worker.run_round(ctx, with_youtube=True)
+    report = worker.run_round(with_youtube=True)
     for line in report.lines:
         click.echo(line)
     if report.failed:

@@ -8,7 +8,6 @@ number of workers may run: the outbox is claimed row by row, reminders are dedup
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import signal
 import threading
@@ -21,6 +20,8 @@ import click
 from flask import current_app
 
 from hub.extensions import db
+from hub.livestream.client import YouTubeError
+from hub.livestream.sync import sync_from_config
 from hub.mail.compose import Links
 from hub.mail.delivery import deliver_pending
 from hub.mail.reminders import parse_offsets, queue_due_reminders
@@ -46,20 +47,19 @@ def deliver_mail() -> str:
     return deliver_pending().summary()
 
 
-def sync_youtube(ctx: click.Context) -> str:
-    """Run the livestream engineer's ``sync-youtube`` command, when it is there."""
-    try:
-        importlib.import_module("hub.livestream.sync")
-    except ImportError:
-        return "skipped: hub.livestream.sync is not available"
+def sync_youtube() -> str:
+    """The YouTube sync, as ``flask hub sync-youtube`` runs it; skipped without an API key."""
     if not current_app.config.get("YOUTUBE_API_KEY"):
         return "skipped: YOUTUBE_API_KEY is not set"
-    group = ctx.parent.command if ctx.parent is not None else None
-    command = group.get_command(ctx, "sync-youtube") if isinstance(group, click.Group) else None
-    if command is None:
-        return "skipped: no sync-youtube command"
-    ctx.invoke(command)
-    return "done"
+    try:
+        report = sync_from_config(db.session, current_app.config, utcnow())
+    except YouTubeError as exc:
+        db.session.commit()  # keep the units spent before the failure; links are untouched
+        raise click.ClickException(f"YouTube sync failed: {exc}") from None
+    db.session.commit()
+    for line in report.lines():
+        log.info("worker: sync-youtube: %s", line)
+    return f"done, {report.units_spent} quota units"
 
 
 def _step(name: str, action: Callable[[], str], report: RoundReport) -> None:
@@ -82,16 +82,16 @@ def _step(name: str, action: Callable[[], str], report: RoundReport) -> None:
         db.session.remove()
 
 
-def run_round(ctx: click.Context, with_youtube: bool) -> RoundReport:
+def run_round(with_youtube: bool) -> RoundReport:
     report = RoundReport()
     _step("send-reminders", send_reminders, report)
     _step("deliver-mail", deliver_mail, report)
     if with_youtube:
-        _step("sync-youtube", lambda: sync_youtube(ctx), report)
+        _step("sync-youtube", sync_youtube, report)
     return report
 
 
-def run(ctx: click.Context) -> None:
+def run() -> None:
     """Loop until SIGTERM or SIGINT: a round every WORKER_INTERVAL seconds (the YouTube sync
     every YOUTUBE_SYNC_INTERVAL seconds), each round's outcome in the log."""
     stop = threading.Event()
@@ -111,6 +111,6 @@ def run(ctx: click.Context) -> None:
         with_youtube = started >= next_sync
         if with_youtube:
             next_sync = started + youtube_interval
-        for line in run_round(ctx, with_youtube).lines:
+        for line in run_round(with_youtube).lines:
             log.info("worker: %s", line)
         stop.wait(max(interval - (time.monotonic() - started), 0.0))
