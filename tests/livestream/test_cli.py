@@ -182,3 +182,25 @@ def test_pin_errors_are_one_line(
     assert len(lines) == 1, result.output
     assert lines[0].startswith("Error: ")
     assert message in lines[0]
+
+
+def test_worker_round_runs_the_sync_and_links_the_events(
+    runner: FlaskCliRunner, programme: Any, youtube: FakeYouTube
+) -> None:
+    result = runner.invoke(args=["hub", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "sync-youtube: done, 3 quota units" in result.output
+    linked = {e.slug: e.livestream.video_id for e in _db.session.scalars(select(Event)) if e.livestream}
+    assert len(linked) == 4
+    assert linked["persontilpasset-medisin-og-ressurskrisen"] == "PersonMed04"
+
+
+def test_worker_round_reports_a_failed_sync_and_goes_on(
+    app: Flask, runner: FlaskCliRunner, programme: Any, youtube: FakeYouTube
+) -> None:
+    app.config["YOUTUBE_API_KEY"] = WRONG_KEY
+    result = runner.invoke(args=["hub", "worker", "--once"])
+    assert result.exit_code == 1
+    assert "deliver-mail: sent 0" in result.output
+    assert "sync-youtube: failed: YouTube sync failed:" in result.output
+    assert WRONG_KEY not in result.output
