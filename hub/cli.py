@@ -72,14 +72,33 @@ def init_command() -> None:
 @hub_cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
-    """Load or update a programme from a JSON FILE (events matched by slug)."""
+    """Load or update a programme from a JSON FILE (events matched by slug).
+
+    Where a capacity changed, free seats go to the waiting list in the same transaction; their
+    mail waits in the outbox for deliver-mail or the worker (this command needs no mail server).
+    """
+    from hub.mail.compose import Links
+    from hub.mail.outbox import take_queued_keys
+    from hub.registration.service import promote_after_capacity_change
+    from hub.timeutil import utcnow
+
     try:
         report = import_programme(db.session, read_programme_file(file))
     except ProgrammeFileError as exc:
         db.session.rollback()
         fail(f"not imported: {exc}")
+    promoted = promote_after_capacity_change(
+        db.session, report.capacity_changed, now=utcnow(), links=Links.from_app()
+    )
     db.session.commit()
+    take_queued_keys(db.session)  # sent by 'flask hub deliver-mail' or the worker, not here
     click.echo(report.summary())
+    if promoted:
+        each = ", ".join(f"{slug}: {count}" for slug, count in promoted.items())
+        click.echo(
+            f"promoted {sum(promoted.values())} from the waiting list ({each}); their mail is in "
+            "the outbox for 'flask hub deliver-mail' or the worker"
+        )
 
 
 @hub_cli.command("deliver-mail")
@@ -206,8 +225,9 @@ def sync_youtube_command() -> None:
 @click.option("--unpin", is_flag=True, help="remove the pin; the next sync matches the event afresh")
 def pin_livestream_command(slug: str, url_or_id: str | None, unpin: bool) -> None:
     """Pin a YouTube video (any link form or the id) to the event SLUG; a sync keeps it."""
-    from hub.livestream.pins import InvalidVideoReference, pin_video
+    from hub.livestream.pins import InvalidVideoReference, linked_elsewhere, pin_video
     from hub.livestream.pins import unpin as unpin_video
+    from hub.livestream.urls import parse_video_id
     from hub.timeutil import utcnow
 
     event = db.session.scalar(select(Event).where(Event.slug == slug))
@@ -222,10 +242,13 @@ def pin_livestream_command(slug: str, url_or_id: str | None, unpin: bool) -> Non
         return
     if not url_or_id:
         fail("give the YouTube URL or video id to pin (or --unpin)")
-    try:
-        stream = pin_video(db.session, event, url_or_id, utcnow())
+    video_id = parse_video_id(url_or_id)
+    taken = [o.event.slug for o in linked_elsewhere(db.session, event, video_id)] if video_id else []
+    try:  # an operator's tool: a video linked to another event moves here
+        stream = pin_video(db.session, event, url_or_id, utcnow(), take_over=True)
     except InvalidVideoReference as exc:
         db.session.rollback()
         fail(str(exc))
     db.session.commit()
-    click.echo(f"pinned {stream.video_id} to {slug}; the next sync refreshes its status")
+    moved = f" (taken from {', '.join(taken)})" if taken else ""
+    click.echo(f"pinned {stream.video_id} to {slug}{moved}; the next sync refreshes its status")

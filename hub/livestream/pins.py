@@ -14,12 +14,27 @@ PINNED_REASON = "pinned by an organiser"
 
 
 class InvalidVideoReference(ValueError):
-    """What was pasted names no YouTube video; ``str()`` says why, ``code`` names the case."""
+    """What was pasted cannot be pinned; ``str()`` says why, ``code`` names the case."""
 
     def __init__(self, text: str, code: str, message: str) -> None:
         super().__init__(message)
         self.text = text
-        self.code = code  # "empty" | "channel" | "not_video"
+        self.code = code  # "empty" | "channel" | "not_video" | "in_use"
+
+
+class VideoInUse(InvalidVideoReference):
+    """The video is linked to another event; only an operator or an admin may take it over."""
+
+    def __init__(self, text: str, video_id: str, events: list[Event]) -> None:
+        self.video_id = video_id
+        self.event_slugs = [e.slug for e in events]
+        self.event_titles = [e.title for e in events]
+        super().__init__(
+            text,
+            "in_use",
+            f"{video_id} is already linked to {', '.join(self.event_slugs)}: "
+            "a video is the livestream of one event only",
+        )
 
 
 def _reject(text: str) -> InvalidVideoReference:
@@ -56,16 +71,34 @@ def clear_link(stream: Livestream) -> None:
     stream.synced_at = None
 
 
-def pin_video(session: DbSession, event: Event, text: str, now: datetime) -> Livestream:
+def linked_elsewhere(session: DbSession, event: Event, video_id: str) -> list[Livestream]:
+    """The links of other events to ``video_id`` (pinned or found by a sync)."""
+    return list(
+        session.scalars(
+            select(Livestream)
+            .where(Livestream.video_id == video_id, Livestream.event_id != event.id)
+            .order_by(Livestream.event_id)
+        )
+    )
+
+
+def pin_video(
+    session: DbSession, event: Event, text: str, now: datetime, *, take_over: bool = False
+) -> Livestream:
     """Pin the video named by a URL or id to ``event``; raise InvalidVideoReference when none.
 
-    A sync never re-links a pinned event, it only refreshes the video's status. When a sync
-    had linked the same video to another event, that link is removed (one broadcast, one
-    event). Flushes; the caller commits.
+    A sync never re-links a pinned event, it only refreshes the video's status. A video is
+    the livestream of one event: when another event has it (pinned or found by a sync), this
+    raises VideoInUse, unless ``take_over`` (an operator or an admin, who see every event)
+    says to move it here: the other event's link and pin are removed, and the next sync
+    matches that event afresh. Flushes; the caller commits.
     """
     video_id = parse_video_id(text)
     if video_id is None:
         raise _reject(text)
+    others = linked_elsewhere(session, event, video_id)
+    if others and not take_over:
+        raise VideoInUse(text, video_id, [other.event for other in others])
     stream = event.livestream
     if stream is None:
         stream = Livestream(event=event)
@@ -75,13 +108,9 @@ def pin_video(session: DbSession, event: Event, text: str, now: datetime) -> Liv
         stream.video_id = video_id
     stream.pinned = True
     stream.match_reason = f"{PINNED_REASON} ({now.date().isoformat()})"
-    others = session.scalars(
-        select(Livestream).where(
-            Livestream.video_id == video_id, Livestream.pinned.is_(False), Livestream.event_id != event.id
-        )
-    )
     for other in others:
         clear_link(other)
+        other.pinned = False
     session.flush()
     return stream
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import groupby
 
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from hub.extensions import DbSession
 from hub.models import Account, Attendance, Event, Registration, RegistrationStatus
 from hub.organiser.access import visible, visible_events
+from hub.registration import service as registration_service
 from hub.text import fold
 from hub.timeutil import local, local_day_bounds
 
@@ -149,18 +150,14 @@ def dashboard(session: DbSession, account: Account, day: date | None, today: dat
     return Dashboard(days=days, all_days=all_days, total=total, shown_day=day, totals=totals)
 
 
-def _waitlist_key(registration: Registration) -> tuple[datetime, int]:
-    return (registration.waitlisted_at or registration.created_at, registration.id)
+def waitlist(session: DbSession, event: Event) -> list[Registration]:
+    """The waitlisted sign-ups in line order: the registration service's one order."""
+    return registration_service.waitlist(session, event)
 
 
-def waitlist(registrations: Iterable[Registration]) -> list[Registration]:
-    """The waitlisted sign-ups in line order (by when they joined the waiting list)."""
-    return sorted((r for r in registrations if r.status == RegistrationStatus.WAITLISTED), key=_waitlist_key)
-
-
-def waitlist_positions(registrations: Iterable[Registration]) -> dict[int, int]:
+def waitlist_positions(session: DbSession, event: Event) -> dict[int, int]:
     """Registration id -> place on the waiting list (1 is next in line)."""
-    return {r.id: position for position, r in enumerate(waitlist(registrations), start=1)}
+    return {r.id: position for position, r in enumerate(waitlist(session, event), start=1)}
 
 
 def event_registrations(session: DbSession, event: Event) -> Sequence[Registration]:

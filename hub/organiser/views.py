@@ -15,6 +15,7 @@ from sqlalchemy import select
 from hub.extensions import db, login_manager
 from hub.i18n import time_of
 from hub.livestream import InvalidVideoReference, pin_video, unpin
+from hub.livestream.pins import VideoInUse
 from hub.models import Account, Registration, RegistrationStatus
 from hub.organiser import bp, export, queries
 from hub.organiser.access import event_or_404
@@ -83,7 +84,7 @@ def event(slug: str) -> ResponseReturnValue:
         event=found,
         counts=queries.counts_by_event(db.session, [found.id])[found.id],
         registrations=queries.filter_registrations(registrations, args["status"], args["q"] or ""),
-        waitlist=queries.waitlist(registrations),
+        waitlist=queries.waitlist(db.session, found),
         total=len(registrations),
         args=args,
         list_filters=queries.LIST_FILTERS,
@@ -100,7 +101,7 @@ def export_csv(slug: str) -> ResponseReturnValue:
     registrations = queries.event_registrations(db.session, found)
     delimiter = ";" if request.args.get("sep") == "semicolon" else ","
     body = export.to_csv(
-        export.rows(registrations, queries.waitlist_positions(registrations)), delimiter=delimiter
+        export.rows(registrations, queries.waitlist_positions(db.session, found)), delimiter=delimiter
     )
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -123,7 +124,8 @@ def _back(slug: str, registration: Registration) -> ResponseReturnValue:
     return redirect(url_for("organiser.event", slug=slug, **args, _anchor=f"r-{registration.id}"))
 
 
-@bp.post("/events/<slug>/registrations/<int:registration_id>/check-in")
+# The largest id the database's integer column holds: a larger one is a plain 404.
+@bp.post("/events/<slug>/registrations/<int(max=2147483647):registration_id>/check-in")
 def check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
     registration = _registration_or_404(slug, registration_id)
     try:
@@ -154,7 +156,7 @@ def check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
     return _back(slug, registration)
 
 
-@bp.post("/events/<slug>/registrations/<int:registration_id>/undo-check-in")
+@bp.post("/events/<slug>/registrations/<int(max=2147483647):registration_id>/undo-check-in")
 def undo_check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
     registration = _registration_or_404(slug, registration_id)
     if undo_check_in(db.session, registration):
@@ -167,6 +169,13 @@ def undo_check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
 
 def _pin_error(exc: InvalidVideoReference) -> str:
     """The livestream module's reason, in the interface language."""
+    if isinstance(exc, VideoInUse):
+        in_use: str = _(
+            "That video is already linked to another event: %(events)s. A video is the livestream "
+            "of one event only; if it is this event's broadcast, ask an administrator to move it here.",
+            events=", ".join(f"“{title}”" for title in exc.event_titles),
+        )
+        return in_use
     messages: dict[str, str] = {
         "empty": _("Paste a YouTube link (for example https://youtu.be/…) or an 11-character video id."),
         "channel": _(
@@ -187,7 +196,9 @@ def livestream(slug: str) -> ResponseReturnValue:
     form = PinForm()
     if form.validate_on_submit():
         try:
-            stream = pin_video(db.session, found, form.video.data or "", utcnow())
+            # Only an admin (who sees every event) may take a video from another event.
+            take_over = _account().is_admin
+            stream = pin_video(db.session, found, form.video.data or "", utcnow(), take_over=take_over)
         except InvalidVideoReference as exc:
             db.session.rollback()
             form.video.errors.append(_pin_error(exc))

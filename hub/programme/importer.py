@@ -42,6 +42,9 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Existing events whose capacity the file changed: the caller fills their freed seats from
+    # the waiting list (registration.service.promote_waitlisted) before it commits.
+    capacity_changed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -227,7 +230,10 @@ def import_programme(session: DbSession, data: dict[str, Any]) -> ImportReport:
         if event is None:
             event = Event(slug=edata["slug"], festival=festival)
             session.add(event)
+        capacity_before = event.capacity
         changed = _apply_event(session, event, festival, edata, venues, organisers)
+        if not created and event.capacity != capacity_before:
+            report.capacity_changed.append(event.slug)
         (report.created if created else report.updated if changed else report.unchanged).append(event.slug)
     session.flush()
     return report

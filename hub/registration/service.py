@@ -14,19 +14,26 @@ Capacity holds under concurrency without locks that SQLite lacks:
 * a new registration is an ``INSERT … ON CONFLICT DO NOTHING`` on the unique (event, email)
   pair, so the same address twice never makes two rows.
 
-Only confirmed in-person registrations hold a seat; online attendance is unlimited.
+Only confirmed in-person registrations hold a seat; online attendance is unlimited. Seats
+are only ever given out in two ways: a confirmation takes a free seat, or
+:func:`promote_waitlisted` hands free seats to the waiting list in :data:`WAITLIST_ORDER`.
+A cancellation releases its seat and then promotes, and ``flask hub import`` promotes after
+changing a capacity, each in the caller's one transaction: the seat is never free in between
+(the first UPDATE of ``events.seats_taken`` holds that row's lock on PostgreSQL until commit,
+and SQLite lets one writer at a time), so a newcomer cannot take it ahead of the line, and a
+capacity lowered below the seats already taken is respected.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, Table, and_, func, or_, select, update
+from sqlalchemy import CursorResult, Select, Table, func, or_, select, update
 
 from hub.extensions import DbSession
 from hub.mail.compose import Links, MailKind, queue_registration_mail
@@ -41,6 +48,12 @@ CANCELLED = RegistrationStatus.CANCELLED
 
 # A guarded update loses only to a concurrent change; after that the status is settled.
 _RETRIES = 4
+
+# The one order of a waiting list, used by the service, the attendee's place in line and the
+# organiser's list and export: who joined the list first, then the older row. A waitlisted row
+# always has waitlisted_at (confirm sets both at once); one without (entered by hand) is in
+# line from when it signed up, the same on SQLite and PostgreSQL.
+WAITLIST_ORDER = (func.coalesce(Registration.waitlisted_at, Registration.created_at), Registration.id)
 
 
 class RegistrationError(Exception):
@@ -170,26 +183,23 @@ def release_seat(session: DbSession, event: Event) -> None:
     session.expire(event, ["seats_taken"])
 
 
-def waitlist(session: DbSession, event: Event) -> list[Registration]:
-    """The waiting list of an event, first in line first."""
-    return list(
-        session.scalars(
-            select(Registration)
-            .where(Registration.event_id == event.id, Registration.status == WAITLISTED)
-            .order_by(Registration.waitlisted_at, Registration.id)
-        )
+def _waiting(event_id: int) -> Select[tuple[Registration]]:
+    return (
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.status == WAITLISTED)
+        .order_by(*WAITLIST_ORDER)
     )
 
 
+def waitlist(session: DbSession, event: Event) -> list[Registration]:
+    """The waiting list of an event, first in line first."""
+    return list(session.scalars(_waiting(event.id)))
+
+
 def _promote_head(session: DbSession, event: Event, now: datetime, links: Links) -> Registration | None:
-    """Give a held seat to the first in line; None when nobody is waiting."""
+    """Give a seat already taken for it to the first in line; None when nobody is waiting."""
     for _ in range(_RETRIES * 4):
-        head = session.scalar(
-            select(Registration)
-            .where(Registration.event_id == event.id, Registration.status == WAITLISTED)
-            .order_by(Registration.waitlisted_at, Registration.id)
-            .limit(1)
-        )
+        head = session.scalar(_waiting(event.id).limit(1))
         if head is None:
             return None
         if _transition(session, head, {WAITLISTED}, status=CONFIRMED, promoted_at=now):
@@ -289,8 +299,11 @@ def confirm(session: DbSession, registration: Registration, *, now: datetime, li
 
 
 def cancel(session: DbSession, registration: Registration, *, now: datetime, links: Links) -> Registration:
-    """Cancel a registration; a freed seat goes to the first on the waiting list.
+    """Cancel a registration; a freed seat goes to the waiting list, within the capacity.
 
+    The seat is released and the list promoted in the caller's transaction, so the seat goes
+    to the first in line, not to a newcomer confirming at the same moment; when the capacity
+    was lowered below the seats taken, nobody moves up until there is room.
     Cancelling again changes nothing and sends nothing.
     """
     for _ in range(_RETRIES):
@@ -299,11 +312,9 @@ def cancel(session: DbSession, registration: Registration, *, now: datetime, lin
             return registration
         if not _transition(session, registration, {previous}, status=CANCELLED, cancelled_at=now):
             continue
-        # A freed seat passes straight to the head of the list (seats_taken stays), so a
-        # newcomer confirming at this moment cannot take it first.
-        held_seat = previous == CONFIRMED and registration.attendance == Attendance.IN_PERSON
-        if held_seat and _promote_head(session, registration.event, now, links) is None:
+        if previous == CONFIRMED and registration.attendance == Attendance.IN_PERSON:
             release_seat(session, registration.event)
+            promote_waitlisted(session, registration.event, now=now, links=links)
         queue_registration_mail(session, MailKind.CANCELLED, registration, links, now)
         return registration
     raise ConcurrentChange()
@@ -312,16 +323,36 @@ def cancel(session: DbSession, registration: Registration, *, now: datetime, lin
 def promote_waitlisted(
     session: DbSession, event: Event, *, now: datetime, links: Links
 ) -> list[Registration]:
-    """Fill free seats from the waiting list, in order (e.g. after the capacity was raised)."""
+    """Fill free seats from the waiting list in line order, queueing each one's PROMOTED mail.
+
+    Called after a seat was released and after the capacity changed. Each seat is taken by
+    the same conditional UPDATE as a confirmation, so the capacity holds; flushes only.
+    """
     promoted: list[Registration] = []
-    while waitlist(session, event):
+    while session.scalar(_waiting(event.id).with_only_columns(Registration.id).limit(1)) is not None:
         if not take_seat(session, event):
             break
         head = _promote_head(session, event, now, links)
-        if head is None:
+        if head is None:  # the last one waiting cancelled meanwhile
             release_seat(session, event)
             break
         promoted.append(head)
+    return promoted
+
+
+def promote_after_capacity_change(
+    session: DbSession, slugs: Iterable[str], *, now: datetime, links: Links
+) -> dict[str, int]:
+    """Fill the free seats of events whose capacity changed; slug -> how many were promoted.
+
+    For ``flask hub import``: run in its transaction, so a raised (or removed) limit goes to
+    the waiting list before any newcomer can confirm. Events where nobody moved up are left out.
+    """
+    promoted: dict[str, int] = {}
+    for slug in slugs:
+        event = session.scalar(select(Event).where(Event.slug == slug))
+        if event is not None and (moved := promote_waitlisted(session, event, now=now, links=links)):
+            promoted[slug] = len(moved)
     return promoted
 
 
@@ -342,22 +373,15 @@ def resend_links(session: DbSession, email: str, *, now: datetime, links: Links)
 
 def waitlist_position(session: DbSession, registration: Registration) -> int | None:
     """1 for the first in line; None when the registration is not on the waiting list."""
-    if registration.status != WAITLISTED or registration.waitlisted_at is None:
+    if registration.status != WAITLISTED:
         return None
-    ahead = session.scalar(
-        select(func.count(Registration.id)).where(
-            Registration.event_id == registration.event_id,
-            Registration.status == WAITLISTED,
-            or_(
-                Registration.waitlisted_at < registration.waitlisted_at,
-                and_(
-                    Registration.waitlisted_at == registration.waitlisted_at,
-                    Registration.id < registration.id,
-                ),
-            ),
-        )
+    line = (
+        select(Registration.id, func.row_number().over(order_by=WAITLIST_ORDER).label("position"))
+        .where(Registration.event_id == registration.event_id, Registration.status == WAITLISTED)
+        .subquery()
     )
-    return int(ahead or 0) + 1
+    position = session.scalar(select(line.c.position).where(line.c.id == registration.id))
+    return None if position is None else int(position)
 
 
 def registration_for_link(

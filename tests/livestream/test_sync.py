@@ -147,7 +147,9 @@ def test_pinning_takes_the_video_from_a_synced_event(
     app: Flask, programme: Any, youtube: FakeYouTube
 ) -> None:
     sync(app)
-    pin_video(_db.session, event("fremtidens-kreftbehandling"), "youtu.be/MedInnIRA02", BEFORE)
+    pin_video(
+        _db.session, event("fremtidens-kreftbehandling"), "youtu.be/MedInnIRA02", BEFORE, take_over=True
+    )
     _db.session.commit()
     stream = stream_of("medisinsk-innovasjon-etter-inflation-reduction-act")
     assert stream is not None

@@ -150,6 +150,15 @@ def test_unknown_registration_is_not_found(occ_client: FlaskClient, people: dict
     assert occ_client.post(f"{URL}/registrations/999999/check-in").status_code == 404
 
 
+@pytest.mark.parametrize("action", ["check-in", "undo-check-in"])
+@pytest.mark.parametrize("number", ["2147483648", "99999999999999999999999"])
+def test_a_registration_id_too_large_for_the_database_is_not_found(
+    occ_client: FlaskClient, people: dict[str, Registration], action: str, number: str
+) -> None:
+    response = occ_client.post(f"{URL}/registrations/{number}/{action}")
+    assert response.status_code == 404
+
+
 def test_empty_list_says_so(occ_client: FlaskClient, programme: Any) -> None:
     page = occ_client.get(URL + "?lang=en").get_data(as_text=True)
     assert "Nobody has signed up yet." in page

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from hub.extensions import db
-from hub.models import Event, Livestream
-from tests.organiser.conftest import CONNECT_EVENT
+from hub.livestream.pins import InvalidVideoReference, pin_video
+from hub.models import Account, Event, Livestream, StreamStatus
+from tests.organiser.conftest import CONNECT_EVENT, T0, login
 
 EVENT = "future-of-digital-health-in-norway"
 URL = f"/organiser/events/{EVENT}/livestream"
@@ -101,3 +103,81 @@ def test_pinning_needs_login(client: FlaskClient, programme: object) -> None:
     response = client.post(URL, data={"video": VIDEO})
     assert response.headers["Location"].startswith("/organiser/login")
     assert _stream() is None
+
+
+def _link(slug: str, video: str, *, pinned: bool) -> None:
+    """Give another event a link to ``video``, as a sync (or that event's organiser) left it."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    assert event is not None
+    db.session.add(
+        Livestream(event=event, video_id=video, pinned=pinned, status=StreamStatus.UPCOMING, title="Theirs")
+    )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_a_video_linked_to_someone_elses_event_is_refused_and_their_link_stays(
+    occ_client: FlaskClient, pinned: bool
+) -> None:
+    _link(CONNECT_EVENT, VIDEO, pinned=pinned)
+    response = occ_client.post(URL + "?lang=en", data={"video": f"https://youtu.be/{VIDEO}"})
+    assert response.status_code == 200
+    error = _field_error(response.get_data(as_text=True))
+    assert "That video is already linked to another event" in error
+    assert "Kan persontilpasset medisin bidra til å løse ressurskrisen" in error
+    assert _stream() is None
+    theirs = _stream(CONNECT_EVENT)
+    assert theirs is not None
+    assert (theirs.video_id, theirs.pinned, theirs.title) == (VIDEO, pinned, "Theirs")
+
+
+def test_an_admin_takes_the_video_over(
+    client: FlaskClient, programme: object, make_account: Callable[..., Account]
+) -> None:
+    _link(CONNECT_EVENT, VIDEO, pinned=True)
+    make_account("admin@example.org", admin=True)
+    login(client, "admin@example.org")
+    response = client.post(URL, data={"video": VIDEO})
+    assert response.status_code == 302
+    stream = _stream()
+    assert stream is not None
+    assert (stream.video_id, stream.pinned) == (VIDEO, True)
+    theirs = _stream(CONNECT_EVENT)
+    assert theirs is not None
+    assert (theirs.video_id, theirs.pinned) == (None, False)  # the next sync matches it afresh
+
+
+def test_the_operator_command_takes_the_video_over(runner: FlaskCliRunner, programme: object) -> None:
+    _link(CONNECT_EVENT, VIDEO, pinned=False)
+    result = runner.invoke(args=["hub", "pin-livestream", EVENT, VIDEO])
+    assert result.exit_code == 0, result.output
+    assert f"pinned {VIDEO} to {EVENT}" in result.output
+    assert f"taken from {CONNECT_EVENT}" in result.output
+    stream = _stream()
+    assert stream is not None
+    assert (stream.video_id, stream.pinned) == (VIDEO, True)
+    theirs = _stream(CONNECT_EVENT)
+    assert theirs is not None
+    assert theirs.video_id is None
+
+
+def test_pinning_the_video_the_event_already_has_is_fine(occ_client: FlaskClient) -> None:
+    _link(EVENT, VIDEO, pinned=False)
+    response = occ_client.post(URL, data={"video": VIDEO})
+    assert response.status_code == 302
+    stream = _stream()
+    assert stream is not None
+    assert (stream.video_id, stream.pinned) == (VIDEO, True)
+
+
+def test_pin_video_names_the_case_and_the_other_event(programme: object) -> None:
+    _link(CONNECT_EVENT, VIDEO, pinned=False)
+    ours = db.session.scalar(select(Event).where(Event.slug == EVENT))
+    assert ours is not None
+    with pytest.raises(InvalidVideoReference) as caught:
+        pin_video(db.session, ours, VIDEO, T0)
+    assert caught.value.code == "in_use"
+    assert (
+        str(caught.value)
+        == f"{VIDEO} is already linked to {CONNECT_EVENT}: a video is the livestream of one event only"
+    )

@@ -212,6 +212,45 @@ def test_promote_waitlisted_fills_seats_after_the_capacity_was_raised(app: Any, 
     assert len(outbox("promoted")) == 2
 
 
+def test_cancel_keeps_to_a_capacity_lowered_below_the_seats_taken(app: Any, links: Links) -> None:
+    event = make_event(capacity=2)
+    first = confirmed(event, "a@example.org", links, minute=0)
+    second = confirmed(event, "b@example.org", links, minute=1)
+    waiting = confirmed(event, "w@example.org", links, minute=2)
+    event.capacity = 1  # as `flask hub import` does
+    db.session.commit()
+
+    service.cancel(db.session, first, now=at(10), links=links)
+    db.session.commit()
+    db.session.refresh(waiting)
+    assert waiting.status == WAITLISTED
+    assert seats_taken(event) == 1
+    assert outbox("promoted") == []
+
+    service.cancel(db.session, second, now=at(11), links=links)
+    db.session.commit()
+    db.session.refresh(waiting)
+    assert waiting.status == CONFIRMED
+    assert seats_taken(event) == 1
+
+
+def test_cancel_fills_every_free_seat_in_line_order(app: Any, links: Links) -> None:
+    """Seats freed by a raised capacity (not yet filled) go to the waiting list with the cancelled one."""
+    event = make_event(capacity=1)
+    holder = confirmed(event, "holder@example.org", links, minute=0)
+    waiting = [confirmed(event, f"w{i}@example.org", links, minute=i + 1) for i in range(4)]
+    event.capacity = 3
+    db.session.commit()
+
+    service.cancel(db.session, holder, now=at(10), links=links)
+    db.session.commit()
+    for registration in waiting:
+        db.session.refresh(registration)
+    assert [r.status for r in waiting] == [CONFIRMED, CONFIRMED, CONFIRMED, WAITLISTED]
+    assert seats_taken(event) == 3
+    assert [m.recipient for m in outbox("promoted")] == [f"w{i}@example.org" for i in range(3)]
+
+
 def test_same_address_twice_while_pending_sends_the_confirm_link_again(app: Any, links: Links) -> None:
     event = make_event(capacity=5)
     signed_up(event, "ada@example.org", links, name="Ada")
