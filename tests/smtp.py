@@ -2,11 +2,14 @@
 
 Each received mail keeps its SMTP envelope (MAIL FROM, RCPT TO) and is parsed back with the
 email package, so a test sees exactly what a mail server would. ``refuse`` makes the server
-answer RCPT TO for an address with a given reply (e.g. "451 4.3.0 try later").
+answer RCPT TO for an address with a given reply (e.g. "451 4.3.0 try later"); ``delay``
+makes it take that many seconds over each mail's DATA before accepting it (a slow server),
+and ``data_begun`` is set as soon as a mail's DATA has arrived.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import dataclass
@@ -42,6 +45,9 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        self.server.data_begun.set()
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         with self.server.lock:
             self.server.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
@@ -63,6 +69,8 @@ class SMTPServer:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
+        self.delay = 0.0
+        self.data_begun = threading.Event()
         self.lock = threading.Lock()
         self.port = 0
         self._controller: _LoopbackController | None = None

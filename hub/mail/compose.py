@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app, render_template
@@ -149,6 +149,32 @@ def registration_mail(
     )
 
 
+# The moment of the change each mail announces. A mail queued at that very moment announces
+# the change; queued at any other moment it only repeats where the sign-up stands (the same
+# address signed up again, or asked for new links): a resend.
+_CHANGED_AT: dict[MailKind, str] = {
+    MailKind.CONFIRM: "created_at",
+    MailKind.CONFIRMED: "confirmed_at",
+    MailKind.WAITLISTED: "waitlisted_at",
+    MailKind.PROMOTED: "promoted_at",
+    MailKind.CANCELLED: "cancelled_at",
+}
+
+
+def registration_mail_key(kind: MailKind, registration: Registration, now: datetime) -> str:
+    """The dedupe key of a registration mail queued at ``now``.
+
+    A change is announced once: the key holds the moment. A resend gets one key per hour, so
+    anyone typing someone else's address into the sign-up or new-link form makes the hub send
+    that address at most one resend of a kind per registration per hour, however often.
+    """
+    attribute = _CHANGED_AT.get(kind)
+    changed_at = getattr(registration, attribute) if attribute else None
+    if changed_at is not None and changed_at == now:
+        return f"{kind.value}:{registration.id}:{now.isoformat()}"
+    return f"{kind.value}:{registration.id}:resend:{now.astimezone(UTC):%Y%m%d%H}"
+
+
 def queue_registration_mail(
     session: DbSession,
     kind: MailKind,
@@ -161,8 +187,9 @@ def queue_registration_mail(
 ) -> bool:
     """Compose one registration mail and queue it in the caller's transaction.
 
-    Without ``dedupe_key`` the key is the kind, the registration and the moment: one mail per
-    state change (a change happens once), and a second queueing in the same moment is a no-op.
+    Without ``dedupe_key`` the key is :func:`registration_mail_key`: one mail per state change
+    (a change happens once), and at most one resend of a kind per registration per hour.
+    Returns whether a mail was queued.
     """
     composed = registration_mail(kind, registration, links, offset=offset)
     return queue_message(
@@ -173,7 +200,7 @@ def queue_registration_mail(
         composed.text,
         composed.html,
         composed.attachments,
-        dedupe_key or f"{kind.value}:{registration.id}:{now.isoformat()}",
+        dedupe_key or registration_mail_key(kind, registration, now),
         action_url=composed.action_url,
         registration_id=registration.id,
         now=now,

@@ -4,10 +4,13 @@ This is the only module that imports Flask-Mail. With ``MAIL_SERVER`` set, mail 
 SMTP; without it, each mail is written as an .eml file under ``MAIL_SINK_DIR`` and its main
 link is logged, so a development setup works end to end without a mail server.
 
-Delivery owns its transactions (like a CLI command): it commits the claim before talking to
-the server and records each result as soon as it is known, so a crash never loses a mail and
-a sent mail is never sent again. On PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED``
-so that any number of workers share the outbox; on SQLite a guarded UPDATE does the same.
+Delivery owns its transactions (like a CLI command): it claims a small batch of rows under a
+lease that names the run (``locked_by``, ``locked_until``) and commits the claim before
+talking to the server, then records each result as soon as it is known, and only while the
+run still holds that row's lease. So a crash never loses a mail, a sent mail is never sent
+again, and a run that outlived its lease cannot overwrite what the run that took over writes.
+On PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED`` so that any number of workers
+share the outbox; on SQLite a guarded UPDATE does the same.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import contextlib
 import hashlib
 import logging
 import smtplib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +38,10 @@ from hub.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)  # a claimed row is due again after this, should a worker die
+# A claimed row is due again after this, should a worker die. A run starts a send only in
+# the first half of its lease, so the lease must be more than twice the longest single send.
+LEASE = timedelta(minutes=10)
+BATCH = 20  # rows claimed at a time: a batch is sent well within its lease
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
 
@@ -45,10 +52,18 @@ class DeliveryReport:
     failed: int = 0  # tried and failed in this run (will be retried, or given up: gave_up)
     gave_up: int = 0  # refused for good, or out of attempts
     waiting: int = 0  # still to be sent after this run
+    deferred: int = 0  # not tried: the mail server was down (no try counted)
+    lost: int = 0  # tried, but another run had taken the row over: that run records it
 
     def summary(self) -> str:
         text = f"sent {self.sent}, failed {self.failed}, waiting {self.waiting}"
-        return text + (f" (gave up on {self.gave_up})" if self.gave_up else "")
+        notes = [
+            f"gave up on {self.gave_up}" if self.gave_up else "",
+            f"mail server down, {self.deferred} not tried" if self.deferred else "",
+            f"lost the lease on {self.lost}" if self.lost else "",
+        ]
+        notes = [note for note in notes if note]
+        return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 class TransportDown(Exception):
@@ -197,13 +212,29 @@ def _due(now: datetime, ignore_backoff: bool) -> list[Any]:
     return conditions
 
 
-def _claim(now: datetime, limit: int, keys: Sequence[str] | None, ignore_backoff: bool) -> list[int]:
-    """Lease up to ``limit`` due rows to this run and commit the lease."""
+def _claim(
+    now: datetime,
+    me: str,
+    lease: timedelta,
+    limit: int,
+    keys: Sequence[str] | None,
+    ignore_backoff: bool,
+    after_id: int,
+) -> list[int]:
+    """Lease up to ``limit`` due rows to the run ``me`` and commit the lease; their ids in order.
+
+    ``ignore_backoff`` ignores ``next_attempt_at``, so such a run walks the outbox by id
+    (``after_id``) lest it pick up again the rows it has just failed.
+    """
     session = db.session
     stmt = select(OutboxMessage.id).where(*_due(now, ignore_backoff))
     if keys is not None:
         stmt = stmt.where(OutboxMessage.dedupe_key.in_(list(keys)))
-    stmt = stmt.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+    if ignore_backoff:
+        stmt = stmt.where(OutboxMessage.id > after_id).order_by(OutboxMessage.id)
+    else:
+        stmt = stmt.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    stmt = stmt.limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     claimed: list[int] = []
@@ -213,7 +244,7 @@ def _claim(now: datetime, limit: int, keys: Sequence[str] | None, ignore_backoff
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == row_id, *_due(now, ignore_backoff))
-                .values(locked_until=now + LEASE)
+                .values(locked_until=now + lease, locked_by=me)
                 .execution_options(synchronize_session=False)
             ),
         )
@@ -223,20 +254,111 @@ def _claim(now: datetime, limit: int, keys: Sequence[str] | None, ignore_backoff
     return claimed
 
 
-def _record_failure(
-    row: OutboxMessage, error: str, now: datetime, permanent: bool, report: DeliveryReport
-) -> None:
-    row.attempts += 1
-    row.last_error = error
-    row.locked_until = None
-    report.failed += 1
-    if permanent or row.attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"]):
-        row.failed_at = now
-        report.gave_up += 1
-        log.warning("gave up on mail %s (%s) after %d tries: %s", row.id, row.kind, row.attempts, error)
-    else:
-        row.next_attempt_at = now + backoff(row.attempts)
-        log.warning("mail %s (%s) not delivered, try %d: %s", row.id, row.kind, row.attempts, error)
+def _finish(row_ids: Sequence[int], me: str, **values: Any) -> int:
+    """Write ``values`` and end the lease, only on rows ``me`` still holds; commits.
+
+    Returns how many rows were written: fewer than asked when another run has taken a row
+    over after this run's lease ran out.
+    """
+    if not row_ids:
+        return 0
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.locked_by == me)
+            .values(locked_until=None, locked_by=None, **values)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+class _Run:
+    """One delivery run: its lease token, its clock, its transport and what it did."""
+
+    def __init__(self, now: datetime | None, sender: Transport, report: DeliveryReport) -> None:
+        self.me = str(uuid.uuid4())
+        self.fixed_now = now
+        self.sender = sender
+        self.report = report
+        self.lease = LEASE
+        self.down: str | None = None
+
+    def now(self) -> datetime:
+        """The given moment (a test's, or an operator's), else the time it is now."""
+        return self.fixed_now or utcnow()
+
+    def lost(self, row_id: int, kind: str, what: str) -> None:
+        self.report.lost += 1
+        log.warning(
+            "mail %s (%s): %s, but its lease had run out and another run has taken it over;"
+            " that run records it",
+            row_id,
+            kind,
+            what,
+        )
+
+    def failed(self, row: OutboxMessage, error: str, permanent: bool) -> None:
+        attempts = row.attempts + 1
+        now = self.now()
+        give_up = permanent or attempts >= int(current_app.config["MAIL_MAX_ATTEMPTS"])
+        outcome: dict[str, Any] = {"attempts": attempts, "last_error": error}
+        if give_up:
+            outcome["failed_at"] = now
+        else:
+            outcome["next_attempt_at"] = now + backoff(attempts)
+        if not _finish([row.id], self.me, **outcome):
+            self.lost(row.id, row.kind, f"not delivered ({error})")
+            return
+        self.report.failed += 1
+        if give_up:
+            self.report.gave_up += 1
+            log.warning("gave up on mail %s (%s) after %d tries: %s", row.id, row.kind, attempts, error)
+        else:
+            log.warning("mail %s (%s) not delivered, try %d: %s", row.id, row.kind, attempts, error)
+
+    def send(self, row: OutboxMessage) -> None:
+        """Try one row (the run holds its lease) and record the outcome, owner-checked."""
+        try:
+            self.sender.send(row, build_message(row))
+        except TransportDown as exc:
+            self.down = str(exc)
+            self.failed(row, self.down, False)
+        except Exception as exc:  # one bad mail must not stop the others
+            self.failed(row, _short_error(exc), _is_permanent(exc))
+        else:
+            if _finish([row.id], self.me, attempts=row.attempts + 1, sent_at=utcnow(), last_error=None):
+                self.report.sent += 1
+            else:
+                self.lost(row.id, row.kind, "sent")
+
+    def batch(self, claimed: list[int], claimed_at: datetime) -> list[int]:
+        """Send a claimed batch in order; the ids of the rows it tried.
+
+        A send starts only in the first half of the lease (the first one always), so another
+        run can take a row over only if one send outlasts half the lease. The rest are
+        released, due at once. Once the mail server is down, the rest are released untried,
+        their next try pushed by the backoff of the row that failed; no try is counted.
+        """
+        tried: list[int] = []
+        for index, row_id in enumerate(claimed):
+            if tried and self.now() >= claimed_at + self.lease / 2:
+                _finish(claimed[index:], self.me)
+                break
+            # Read afresh: the row as it is now, and whether this run still holds it.
+            row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+            if row is None or row.locked_by != self.me:
+                continue
+            attempts = row.attempts
+            self.send(row)
+            tried.append(row_id)
+            if self.down is not None:
+                pushed = self.now() + backoff(attempts + 1)
+                self.report.deferred += _finish(claimed[index + 1 :], self.me, next_attempt_at=pushed)
+                break
+        return tried
 
 
 def deliver_pending(
@@ -249,40 +371,32 @@ def deliver_pending(
 ) -> DeliveryReport:
     """Send up to ``limit`` due mails (only those with ``keys``, when given); commits.
 
+    Rows are claimed ``BATCH`` at a time under a lease that names this run; each outcome is
+    written only while the run still holds the row's lease, so a row is never recorded twice.
     A failed try keeps the row with ``attempts`` + 1, ``last_error`` and ``next_attempt_at``
     moved by :func:`backoff`; ``ignore_backoff`` retries those at once (an operator who has
-    just fixed the mail server). A sent row is never sent again.
+    just fixed the mail server). When the server cannot be reached the run stops; only the
+    row it tried counts a try. A sent row is never sent again.
     """
-    now = now or utcnow()
     session = db.session
     report = DeliveryReport()
-    claimed = _claim(now, limit, keys, ignore_backoff)
-    sender = transport(timeout)
-    down: str | None = None
+    run = _Run(now, transport(timeout), report)
+    handled = 0
+    after_id = 0
     try:
-        for row_id in claimed:
-            row = session.get(OutboxMessage, row_id)
-            if row is None or row.sent_at is not None:
-                continue
-            if down is not None:
-                _record_failure(row, down, now, False, report)
-            else:
-                try:
-                    sender.send(row, build_message(row))
-                except TransportDown as exc:
-                    down = str(exc)
-                    _record_failure(row, down, now, False, report)
-                except Exception as exc:  # one bad mail must not stop the others
-                    _record_failure(row, _short_error(exc), now, _is_permanent(exc), report)
-                else:
-                    row.attempts += 1
-                    row.sent_at = utcnow()
-                    row.last_error = None
-                    row.locked_until = None
-                    report.sent += 1
-            session.commit()
+        while handled < limit and run.down is None:
+            claimed_at = run.now()
+            claimed = _claim(
+                claimed_at, run.me, run.lease, min(BATCH, limit - handled), keys, ignore_backoff, after_id
+            )
+            if not claimed:
+                break
+            tried = run.batch(claimed, claimed_at)
+            handled += len(tried)
+            if tried:
+                after_id = max(after_id, tried[-1])
     finally:
-        sender.close()
+        run.sender.close()
     report.waiting = (
         session.scalar(
             select(func.count(OutboxMessage.id)).where(

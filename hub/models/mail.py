@@ -16,9 +16,10 @@ from hub.timeutil import utcnow
 class OutboxMessage(Base):
     """One mail to one address. Delivered at most once: ``sent_at`` is set when it has gone.
 
-    A row is due when ``sent_at`` and ``failed_at`` are empty and ``next_attempt_at`` has
-    passed. A delivery run claims a due row by moving ``next_attempt_at`` forward (a lease),
-    so two workers never send the same row at the same time.
+    A row is due when ``sent_at`` and ``failed_at`` are empty, ``next_attempt_at`` has passed
+    and no lease holds it. A delivery run claims a due row by writing its own token to
+    ``locked_by`` and a deadline to ``locked_until`` (a lease), and records the outcome only
+    while ``locked_by`` is still its token, so two workers never both mark one row.
     """
 
     __tablename__ = "outbox_messages"
@@ -46,6 +47,8 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A delivery run's claim: nobody else sends the row before this time (then it is due again).
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The token of the run holding the lease (a uuid per run); None when nobody holds it.
+    locked_by: Mapped[str | None] = mapped_column(String(36))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when the server refused the address for good, or after MAIL_MAX_ATTEMPTS tries.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
