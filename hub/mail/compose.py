@@ -152,27 +152,17 @@ def registration_mail(
 # The moment of the change each mail announces. A mail queued at that very moment announces
 # the change; queued at any other moment it only repeats where the sign-up stands (the same
 # address signed up again, or asked for new links): a resend.
-_CHANGED_AT: dict[MailKind, str] = {
-    MailKind.CONFIRM: "created_at",
-    MailKind.CONFIRMED: "confirmed_at",
-    MailKind.WAITLISTED: "waitlisted_at",
-    MailKind.PROMOTED: "promoted_at",
-    MailKind.CANCELLED: "cancelled_at",
-}
-
-
-def registration_mail_key(kind: MailKind, registration: Registration, now: datetime) -> str:
+def registration_mail_key(kind: MailKind, registration: Registration, now: datetime, *, resend: bool) -> str:
     """The dedupe key of a registration mail queued at ``now``.
 
-    A change is announced once: the key holds the moment. A resend gets one key per hour, so
-    anyone typing someone else's address into the sign-up or new-link form makes the hub send
-    that address at most one resend of a kind per registration per hour, however often.
+    A change is announced once: the key holds the moment. A resend (the same address signing
+    up again, or asking for new links) gets one key per hour, so anyone typing someone else's
+    address into a form makes the hub send that address at most one resend of a kind per
+    registration per hour, however often.
     """
-    attribute = _CHANGED_AT.get(kind)
-    changed_at = getattr(registration, attribute) if attribute else None
-    if changed_at is not None and changed_at == now:
-        return f"{kind.value}:{registration.id}:{now.isoformat()}"
-    return f"{kind.value}:{registration.id}:resend:{now.astimezone(UTC):%Y%m%d%H}"
+    if resend:
+        return f"{kind.value}:{registration.id}:resend:{now.astimezone(UTC):%Y%m%d%H}"
+    return f"{kind.value}:{registration.id}:{now.isoformat()}"
 
 
 def queue_registration_mail(
@@ -184,11 +174,12 @@ def queue_registration_mail(
     *,
     dedupe_key: str | None = None,
     offset: timedelta | None = None,
+    resend: bool = False,
 ) -> bool:
     """Compose one registration mail and queue it in the caller's transaction.
 
-    Without ``dedupe_key`` the key is :func:`registration_mail_key`: one mail per state change
-    (a change happens once), and at most one resend of a kind per registration per hour.
+    Without ``dedupe_key`` the key is :func:`registration_mail_key`: one mail per state change,
+    and (``resend=True``) at most one resend of a kind per registration per hour.
     Returns whether a mail was queued.
     """
     composed = registration_mail(kind, registration, links, offset=offset)
@@ -200,7 +191,7 @@ def queue_registration_mail(
         composed.text,
         composed.html,
         composed.attachments,
-        dedupe_key or registration_mail_key(kind, registration, now),
+        dedupe_key or registration_mail_key(kind, registration, now, resend=resend),
         action_url=composed.action_url,
         registration_id=registration.id,
         now=now,

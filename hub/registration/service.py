@@ -252,7 +252,7 @@ def sign_up(
         status = registration.status
         if status == PENDING:
             if _transition(session, registration, {PENDING}, **fresh):
-                queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
+                queue_registration_mail(session, MailKind.CONFIRM, registration, links, now, resend=True)
                 return SignupOutcome.CONFIRM_RESENT
         elif status == CANCELLED:
             restart = {
@@ -270,7 +270,7 @@ def sign_up(
         else:
             kind = status_mail(registration)
             assert kind is not None
-            queue_registration_mail(session, kind, registration, links, now)
+            queue_registration_mail(session, kind, registration, links, now, resend=True)
             return SignupOutcome.STATUS_RESENT
     raise ConcurrentChange()
 
@@ -366,7 +366,7 @@ def resend_links(session: DbSession, email: str, *, now: datetime, links: Links)
     )
     for registration in registrations:
         kind = status_mail(registration)
-        if kind is not None and queue_registration_mail(session, kind, registration, links, now):
+        if kind is not None and queue_registration_mail(session, kind, registration, links, now, resend=True):
             sent += 1
     return sent
 
