@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8be3d73febac
+Revision ID: 7e533306ffa9
 Revises: 
-Create Date: 2026-11-30 04:22:54.218103
+Create Date: 2026-11-30 04:57:59.334162
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import hub.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '8be3d73febac'
+revision = '7e533306ffa9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -192,6 +192,7 @@ def upgrade():
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('next_attempt_at', hub.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('locked_until', hub.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_by', sa.String(length=36), nullable=True),
     sa.Column('sent_at', hub.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('failed_at', hub.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['registration_id'], ['registrations.id'], name=op.f('fk_outbox_messages_registration_id_registrations'), ondelete='SET NULL'),
