@@ -2,7 +2,8 @@
 
 ``flask hub worker`` runs :func:`run` in a loop (``--once``: one round, for cron or a
 test). Each step commits its own work; a failing step is logged and the others go on. Any
-number of workers may run: the outbox is claimed row by row, reminders are deduplicated.
+number of workers may run: outbox rows are claimed in small batches under a lease that
+names its run, and reminders are deduplicated.
 """
 
 from __future__ import annotations
