@@ -205,17 +205,9 @@ def create_organiser_command(email: str, admin: bool, organisers: tuple[str, ...
 @hub_cli.command("sync-youtube")
 def sync_youtube_command() -> None:
     """Find the channel's broadcasts through the YouTube Data API and link them to events."""
-    from hub.livestream.client import YouTubeError
-    from hub.livestream.sync import sync_from_config
-    from hub.timeutil import utcnow
+    from hub.worker import run_youtube_sync
 
-    try:
-        report = sync_from_config(db.session, current_app.config, utcnow())
-    except YouTubeError as exc:
-        db.session.commit()  # keep the units spent before the failure; links are untouched
-        fail(f"YouTube sync failed: {exc}")
-    db.session.commit()
-    for line in report.lines():
+    for line in run_youtube_sync().lines():
         click.echo(line)
 
 

@@ -22,7 +22,7 @@ from flask import current_app
 
 from hub.extensions import db
 from hub.livestream.client import YouTubeError
-from hub.livestream.sync import sync_from_config
+from hub.livestream.sync import SyncReport, sync_from_config
 from hub.mail.compose import Links
 from hub.mail.delivery import deliver_pending
 from hub.mail.reminders import parse_offsets, queue_due_reminders
@@ -48,16 +48,22 @@ def deliver_mail() -> str:
     return deliver_pending().summary()
 
 
-def sync_youtube() -> str:
-    """The YouTube sync, as ``flask hub sync-youtube`` runs it; skipped without an API key."""
-    if not current_app.config.get("YOUTUBE_API_KEY"):
-        return "skipped: YOUTUBE_API_KEY is not set"
+def run_youtube_sync() -> SyncReport:
+    """One YouTube sync, committed; a failure is a one-line ClickException (units are kept)."""
     try:
         report = sync_from_config(db.session, current_app.config, utcnow())
     except YouTubeError as exc:
         db.session.commit()  # keep the units spent before the failure; links are untouched
         raise click.ClickException(f"YouTube sync failed: {exc}") from None
     db.session.commit()
+    return report
+
+
+def sync_youtube() -> str:
+    """The worker's YouTube step, as ``flask hub sync-youtube`` runs it; skipped without a key."""
+    if not current_app.config.get("YOUTUBE_API_KEY"):
+        return "skipped: YOUTUBE_API_KEY is not set"
+    report = run_youtube_sync()
     for line in report.lines():
         log.info("worker: sync-youtube: %s", line)
     return f"done, {report.units_spent} quota units"
