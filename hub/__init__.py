@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     from hub.config import load_config
+    from hub.logs import configure_logging
 
     load_config(app, test_config)
     configure_logging(app)
@@ -30,11 +30,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     return app
-
-
-def configure_logging(app: Flask) -> None:
-    if not app.debug and not app.testing and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def trust_proxies(app: Flask) -> None:

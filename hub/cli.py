@@ -173,12 +173,20 @@ def create_organiser_command(email: str, admin: bool, organisers: tuple[str, ...
 
     The password is read from the first line of stdin, or prompted for on a terminal.
     """
+    from flask_babel import force_locale
+
+    from hub.organiser import accounts
+    from hub.timeutil import utcnow
+
     password = _read_password()
-    email = email.strip().lower()
+    email = accounts.normalise_email(email)
     if "@" not in email or len(email) > 254:
         fail(f"{email!r} is not an email address")
-    if len(password) < 8:
-        fail("the password must have at least 8 characters")
+    try:
+        accounts.check_password_rules(password, email)
+    except accounts.PasswordRejected as exc:
+        with force_locale("en"):
+            fail(f"the password is refused: {exc.message}")
     if not admin and not organisers:
         fail("name at least one --organiser, or give --admin")
     found: list[Organiser] = []
@@ -189,13 +197,14 @@ def create_organiser_command(email: str, admin: bool, organisers: tuple[str, ...
                 f"no organiser called {name!r}; see the organiser filter on the programme page"
             )
         found.append(org)
-    account = db.session.scalar(select(Account).where(Account.email == email))
+    account = accounts.find_account(db.session, email)
     created = account is None
     if account is None:
-        account = Account(email=email)
+        account = Account(email=email, password_hash="")
         db.session.add(account)
-    account.set_password(password)
+    accounts.set_password(db.session, account, password, now=utcnow())
     account.is_admin = admin
+    account.active = True
     account.organisers = found
     db.session.commit()
     scope = "all events" if admin else ", ".join(o.name for o in found)

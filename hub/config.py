@@ -7,15 +7,19 @@ factory.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Config, Flask
+
+from hub.timeutil import parse_duration
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # None: generated once and kept in instance/secret_key
     "SQLALCHEMY_DATABASE_URI": None,  # None: SQLite file in the instance folder
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: a database error never carries what a visitor typed into the log.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "MAIL_SERVER": None,  # None: mail goes to .eml files under instance/mail/
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,
@@ -37,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
     "CANCEL_TOKEN_MAX_AGE": 120 * 24 * 3600,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_SIGNUP": "10 per minute;50 per hour",
+    "RATELIMIT_LOGIN": "10 per minute;50 per hour",  # per client address
+    # Organiser sessions end after this long without a request, and this long after login.
+    "ORGANISER_SESSION_IDLE": "2h",
+    "ORGANISER_SESSION_LIFETIME": "12h",
+    # The failed login that locks an address, and the first lock (doubling, at most a day).
+    "LOGIN_LOCK_AFTER": 5,
+    "LOGIN_LOCK_BASE": "5m",
     "RATELIMIT_HEADERS_ENABLED": True,
     "BABEL_DEFAULT_LOCALE": "nb",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
@@ -80,13 +91,67 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
             )
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if str(app.config["BASE_URL"]).startswith("https://"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True  # and per request on https: hub.security
     if not app.config["PROGRAMME_FILE"]:
         app.config["PROGRAMME_FILE"] = str(Path(app.root_path) / "data" / "arendalsuka-2023.json")
     app.config["MAIL_SINK_DIR"] = app.config.get("MAIL_SINK_DIR") or str(instance / "mail")
     # Flask-Mail suppresses sending in testing by default; we test against a real server.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     app.config["BASE_URL"] = str(app.config["BASE_URL"]).rstrip("/")
+    check_settings(app.config)
+
+
+def _setting(name: str, problem: str) -> ConfigError:
+    return ConfigError(f"HUB_{name} {problem}")
+
+
+def _duration(config: Config, name: str) -> timedelta:
+    value = config[name]
+    if isinstance(value, timedelta):
+        return value
+    try:
+        duration = parse_duration(str(value))
+    except ValueError:
+        raise _setting(name, f"is not a duration: {value!r} (use e.g. 2h, 90m, 1d)") from None
+    if duration <= timedelta(0):
+        raise _setting(name, "must be longer than zero")
+    return duration
+
+
+def _whole_number(config: Config, name: str, minimum: int) -> int:
+    value = config[name]
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        raise _setting(name, f"must be a whole number, not {value!r}")
+    if int(value) < minimum:
+        raise _setting(name, f"must be at least {minimum}, not {value!r}")
+    return int(value)
+
+
+def check_settings(config: Config) -> None:
+    """Check the settings that have a syntax once, at start-up; one line names a bad one.
+
+    Durations become ``timedelta`` objects; the others keep their form for the code that
+    reads them, which can then trust them.
+    """
+    from limits import parse_many
+
+    from hub.mail.reminders import parse_offsets
+
+    for name in ("ORGANISER_SESSION_IDLE", "ORGANISER_SESSION_LIFETIME", "LOGIN_LOCK_BASE"):
+        config[name] = _duration(config, name)
+    config["LOGIN_LOCK_AFTER"] = _whole_number(config, "LOGIN_LOCK_AFTER", 1)
+    config["YOUTUBE_DAILY_BUDGET"] = _whole_number(config, "YOUTUBE_DAILY_BUDGET", 0)
+    try:
+        parse_offsets(str(config["REMINDER_OFFSETS"]))
+    except ValueError as exc:
+        raise _setting("REMINDER_OFFSETS", f"is not valid: {exc}") from None
+    for name in ("RATELIMIT_SIGNUP", "RATELIMIT_LOGIN"):
+        try:
+            parse_many(str(config[name]))
+        except ValueError:
+            raise _setting(
+                name, f"is not a rate limit: {config[name]!r} (use e.g. 10 per minute;50 per hour)"
+            ) from None
 
 
 def _instance_secret(path: Path) -> str:

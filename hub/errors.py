@@ -28,5 +28,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unhandled(error: Exception) -> ResponseReturnValue:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: a path can hold a token or an address.
+        rule = request.url_rule.rule if request.url_rule else "(no route)"
+        log.exception("unhandled error on %s %s", request.method, rule)
         return render_error(InternalServerError())

@@ -146,3 +146,14 @@ def smtp_server() -> Iterator[Any]:
     server.start()
     yield server
     server.stop()
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """The argon2id hash of PASSWORD, made once for the whole run (hashing is slow on purpose)."""
+    from hub.organiser.accounts import hash_password
+
+    return hash_password(PASSWORD)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,10 @@ def _enum(cls: type[enum.StrEnum]) -> Enum:
     return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
+def new_public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Registration(Base):
     __tablename__ = "registrations"
     __table_args__ = (
@@ -41,6 +46,8 @@ class Registration(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The registration's name in organiser URLs: random, so ids cannot be walked.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))  # normalised: lower-cased
     name: Mapped[str] = mapped_column(String(200))

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from hub.organiser.accounts import MAX_PASSWORD_LENGTH
+
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     email = StringField(
@@ -16,7 +18,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(message=_l("Enter your password.")), Length(max=500)],
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
 

@@ -109,10 +109,10 @@ def export_csv(slug: str) -> ResponseReturnValue:
     return response
 
 
-def _registration_or_404(slug: str, registration_id: int) -> Registration:
+def _registration_or_404(slug: str, public_id: str) -> Registration:
     found = event_or_404(db.session, _account(), slug)
     registration = db.session.scalar(
-        select(Registration).where(Registration.id == registration_id, Registration.event_id == found.id)
+        select(Registration).where(Registration.public_id == public_id, Registration.event_id == found.id)
     )
     if registration is None:
         abort(404)
@@ -121,13 +121,12 @@ def _registration_or_404(slug: str, registration_id: int) -> Registration:
 
 def _back(slug: str, registration: Registration) -> ResponseReturnValue:
     args = {k: v for k, v in _list_args().items() if v}
-    return redirect(url_for("organiser.event", slug=slug, **args, _anchor=f"r-{registration.id}"))
+    return redirect(url_for("organiser.event", slug=slug, **args, _anchor=f"r-{registration.public_id}"))
 
 
-# The largest id the database's integer column holds: a larger one is a plain 404.
-@bp.post("/events/<slug>/registrations/<int(max=2147483647):registration_id>/check-in")
-def check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
-    registration = _registration_or_404(slug, registration_id)
+@bp.post("/events/<slug>/registrations/<public_id>/check-in")
+def check_in_view(slug: str, public_id: str) -> ResponseReturnValue:
+    registration = _registration_or_404(slug, public_id)
     try:
         changed = check_in(db.session, registration, utcnow())
     except CheckInError as exc:
@@ -156,9 +155,9 @@ def check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
     return _back(slug, registration)
 
 
-@bp.post("/events/<slug>/registrations/<int(max=2147483647):registration_id>/undo-check-in")
-def undo_check_in_view(slug: str, registration_id: int) -> ResponseReturnValue:
-    registration = _registration_or_404(slug, registration_id)
+@bp.post("/events/<slug>/registrations/<public_id>/undo-check-in")
+def undo_check_in_view(slug: str, public_id: str) -> ResponseReturnValue:
+    registration = _registration_or_404(slug, public_id)
     if undo_check_in(db.session, registration):
         db.session.commit()
         flash(_("Check-in of %(name)s undone.", name=registration.name), "success")

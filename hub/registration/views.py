@@ -24,6 +24,7 @@ from hub.models import Event, Registration
 from hub.programme import queries
 from hub.registration import bp, service
 from hub.registration.forms import ActionForm, NewLinkForm, SignupForm
+from hub.security import personal
 from hub.timeutil import utcnow
 from hub.tokens import Purpose
 
@@ -157,6 +158,7 @@ def _act(action: Any, registration: Registration) -> None:
 
 
 @bp.route("/registrations/confirm/<token>", methods=["GET", "POST"])
+@personal
 def confirm(token: str) -> ResponseReturnValue:
     try:
         registration = _from_link(Purpose.CONFIRM, token, "CONFIRM_TOKEN_MAX_AGE")
@@ -175,6 +177,7 @@ def confirm(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/registrations/cancel/<token>", methods=["GET", "POST"])
+@personal
 def cancel(token: str) -> ResponseReturnValue:
     try:
         registration = _from_link(Purpose.CANCEL, token, "CANCEL_TOKEN_MAX_AGE")

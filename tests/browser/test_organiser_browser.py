@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import Account, Attendance, Event, Organiser, Registration, RegistrationStatus
+from hub.organiser.accounts import hash_password
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +31,10 @@ PEOPLE = [
 ]
 
 
-def _seed() -> dict[str, int]:
+def _seed() -> dict[str, str]:
     event = db.session.scalar(select(Event).where(Event.slug == EVENT))
     assert event is not None
-    account = Account(email="occ@example.org")
-    account.set_password("correct horse battery")
+    account = Account(email="occ@example.org", password_hash=hash_password("correct horse battery"))
     account.organisers = list(
         db.session.scalars(select(Organiser).where(Organiser.name == "Oslo Cancer Cluster"))
     )
@@ -56,7 +56,7 @@ def _seed() -> dict[str, int]:
         )
         db.session.add(registration)
         db.session.flush()
-        ids[name] = registration.id
+        ids[name] = registration.public_id
     db.session.commit()
     return ids
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from hub.extensions import db as _db
 from hub.models import Account, Attendance, Event, Organiser, Registration, RegistrationStatus
+from hub.organiser.accounts import hash_password
+from tests.conftest import PASSWORD
 
-PASSWORD = "correct horse battery"
 # 15 August 2023, 09:00 in Arendal: the morning of the first event day.
 T0 = datetime(2023, 8, 15, 7, 0, tzinfo=UTC)
 
@@ -27,10 +28,10 @@ CONNECT_EVENT = "persontilpasset-medisin-og-ressurskrisen"
 
 
 @pytest.fixture
-def make_account(app: Any) -> Callable[..., Account]:
+def make_account(app: Any, password_hash: str) -> Callable[..., Account]:
     def make(email: str, *organisers: str, admin: bool = False, password: str = PASSWORD) -> Account:
-        account = Account(email=email, is_admin=admin)
-        account.set_password(password)
+        hashed = password_hash if password == PASSWORD else hash_password(password)
+        account = Account(email=email, is_admin=admin, password_hash=hashed)
         account.organisers = list(
             _db.session.scalars(select(Organiser).where(Organiser.name.in_(organisers))).all()
         )

@@ -52,11 +52,11 @@ def test_cannot_check_in_at_someone_elses_event(
     occ_client: FlaskClient, make_registration: Callable[..., Registration]
 ) -> None:
     theirs = make_registration(CONNECT_EVENT, "Ola Nordmann")
-    response = occ_client.post(f"/organiser/events/{CONNECT_EVENT}/registrations/{theirs.id}/check-in")
+    response = occ_client.post(f"/organiser/events/{CONNECT_EVENT}/registrations/{theirs.public_id}/check-in")
     assert response.status_code == 404
     # Nor by putting their registration under one of our events.
     ours = "future-of-digital-health-in-norway"
-    response = occ_client.post(f"/organiser/events/{ours}/registrations/{theirs.id}/check-in")
+    response = occ_client.post(f"/organiser/events/{ours}/registrations/{theirs.public_id}/check-in")
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Registration, theirs.id).checked_in_at is None

@@ -35,7 +35,7 @@ def test_check_in_needs_login_and_changes_nothing(
     client: FlaskClient, programme: Any, make_registration: Callable[..., Registration], db: Any
 ) -> None:
     person = make_registration(EVENT, "Kari Nordmann")
-    response = client.post(f"/organiser/events/{EVENT}/registrations/{person.id}/check-in")
+    response = client.post(f"/organiser/events/{EVENT}/registrations/{person.public_id}/check-in")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/organiser/login")
     db.session.expire_all()

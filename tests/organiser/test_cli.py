@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import Account
+from hub.organiser.accounts import verify_password
 from tests.organiser.conftest import login
 
 
@@ -32,10 +33,11 @@ def test_create_organiser_then_log_in(runner: FlaskCliRunner, client: FlaskClien
 
 def test_running_again_updates_the_account(runner: FlaskCliRunner, programme: Any) -> None:
     runner.invoke(
-        args=["hub", "create-organiser", "a@example.org", "--organiser", "CONNECT"], input="first pass\n"
+        args=["hub", "create-organiser", "a@example.org", "--organiser", "CONNECT"],
+        input="first passphrase\n",
     )
     result = runner.invoke(
-        args=["hub", "create-organiser", "a@example.org", "--admin"], input="second pass\n"
+        args=["hub", "create-organiser", "a@example.org", "--admin"], input="second passphrase\n"
     )
     assert result.exit_code == 0, result.output
     assert "updated organiser account a@example.org (all events)" in result.output
@@ -43,18 +45,32 @@ def test_running_again_updates_the_account(runner: FlaskCliRunner, programme: An
     assert account is not None
     db.session.refresh(account)
     assert account.is_admin
-    assert account.check_password("second pass")
+    assert verify_password(account, "second passphrase")
+    assert not verify_password(account, "first passphrase")
 
 
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [
-        (["x@example.org", "--organiser", "Nobody Inc"], "long enough", "no organiser called 'Nobody Inc'"),
-        (["x@example.org", "--admin"], "short", "at least 8 characters"),
-        (["not-an-email", "--admin"], "long enough", "is not an email address"),
-        (["x@example.org"], "long enough", "name at least one --organiser, or give --admin"),
+        (
+            ["x@example.org", "--organiser", "Nobody Inc"],
+            "long enough pass",
+            "no organiser called 'Nobody Inc'",
+        ),
+        (["x@example.org", "--admin"], "elevenchars", "at least 12 characters"),
+        (["x@example.org", "--admin"], "qwerty123456", "one of the most common"),
+        (["x@example.org", "--admin"], "X@Example.org", "Do not use your email address"),
+        (["not-an-email", "--admin"], "long enough pass", "is not an email address"),
+        (["x@example.org"], "long enough pass", "name at least one --organiser, or give --admin"),
     ],
-    ids=["unknown-organiser", "short-password", "bad-email", "no-scope"],
+    ids=[
+        "unknown-organiser",
+        "short-password",
+        "common-password",
+        "email-as-password",
+        "bad-email",
+        "no-scope",
+    ],
 )
 def test_bad_input_is_a_one_line_error(
     runner: FlaskCliRunner, programme: Any, args: list[str], password: str, message: str

@@ -49,7 +49,7 @@ def test_list_shows_every_sign_up_with_its_details(
     assert "kari@example.org" in page
     assert "Oslo universitetssykehus" in page
     assert "7 of 7 sign-ups shown." in page
-    kari = re.search(rf'<tr id="r-{people["kari"].id}".*?</tr>', page, re.S)
+    kari = re.search(rf'<tr id="r-{people["kari"].public_id}".*?</tr>', page, re.S)
     assert kari
     assert "pill-confirmed" in kari.group(0)
     assert "In person" in kari.group(0)
@@ -97,26 +97,26 @@ def test_waiting_list_is_in_line_order(occ_client: FlaskClient, people: dict[str
 
 def test_check_in_and_undo(occ_client: FlaskClient, people: dict[str, Registration]) -> None:
     kari = people["kari"]
-    response = occ_client.post(f"{URL}/registrations/{kari.id}/check-in?status=confirmed&q=kari")
+    response = occ_client.post(f"{URL}/registrations/{kari.public_id}/check-in?status=confirmed&q=kari")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"{URL}?status=confirmed&q=kari#r-{kari.id}"
+    assert response.headers["Location"] == f"{URL}?status=confirmed&q=kari#r-{kari.public_id}"
     db.session.expire_all()
     assert db.session.get(Registration, kari.id).checked_in_at is not None
     page = occ_client.get(URL + "?lang=en").get_data(as_text=True)
     assert "Kari Nordmann is checked in." in page
-    row = re.search(rf'<tr id="r-{kari.id}".*?</tr>', page, re.S)
+    row = re.search(rf'<tr id="r-{kari.public_id}".*?</tr>', page, re.S)
     assert row
     assert "is-checked-in" in row.group(0)
     assert "Undo" in row.group(0)
 
     # Twice is harmless: the first time is kept.
     first = db.session.get(Registration, kari.id).checked_in_at
-    occ_client.post(f"{URL}/registrations/{kari.id}/check-in")
+    occ_client.post(f"{URL}/registrations/{kari.public_id}/check-in")
     db.session.expire_all()
     assert db.session.get(Registration, kari.id).checked_in_at == first
     assert "was already checked in" in occ_client.get(URL + "?lang=en").get_data(as_text=True)
 
-    occ_client.post(f"{URL}/registrations/{kari.id}/undo-check-in")
+    occ_client.post(f"{URL}/registrations/{kari.public_id}/undo-check-in")
     db.session.expire_all()
     assert db.session.get(Registration, kari.id).checked_in_at is None
     assert "Check-in of Kari Nordmann undone." in occ_client.get(URL + "?lang=en").get_data(as_text=True)
@@ -127,19 +127,19 @@ def test_only_confirmed_people_can_be_checked_in(
     occ_client: FlaskClient, people: dict[str, Registration], who: str
 ) -> None:
     person = people[who]
-    response = occ_client.post(f"{URL}/registrations/{person.id}/check-in", follow_redirects=True)
+    response = occ_client.post(f"{URL}/registrations/{person.public_id}/check-in", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert f"{person.name} cannot be checked in: only confirmed sign-ups can" in page
     db.session.expire_all()
     assert db.session.get(Registration, person.id).checked_in_at is None
-    row = re.search(rf'<tr id="r-{person.id}".*?</tr>', page, re.S)
+    row = re.search(rf'<tr id="r-{person.public_id}".*?</tr>', page, re.S)
     assert row
     assert "Check in" not in row.group(0)
 
 
 def test_get_never_checks_anyone_in(occ_client: FlaskClient, people: dict[str, Registration]) -> None:
     kari = people["kari"]
-    assert occ_client.get(f"{URL}/registrations/{kari.id}/check-in").status_code == 405
+    assert occ_client.get(f"{URL}/registrations/{kari.public_id}/check-in").status_code == 405
     assert occ_client.get(f"{URL}/registrations/{people['per'].id}/undo-check-in").status_code == 405
     db.session.expire_all()
     assert db.session.get(Registration, kari.id).checked_in_at is None

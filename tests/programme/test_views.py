@@ -101,7 +101,11 @@ def test_bad_filter_values_get_a_message_not_an_error(client: FlaskClient) -> No
     assert response.status_code == 200
     assert "That day is not a date" in text_of(response)
     assert len(titles(response)) == 4
-    assert client.get("/?venue=nowhere&organiser=%00%27").status_code == 200
+    assert client.get("/?venue=nowhere&organiser=%27").status_code == 200
+    # A NUL is never text: a clear 400 page, not a 500 from the database.
+    refused = client.get("/?venue=nowhere&organiser=%00%27")
+    assert refused.status_code == 400
+    assert "control characters" in refused.text
 
 
 def test_event_page_has_all_details(client: FlaskClient) -> None:

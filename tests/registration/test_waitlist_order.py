@@ -37,7 +37,7 @@ def waitlisted(event: Any, email: str, created: int, joined: int | None) -> Regi
 
 
 def test_attendee_organiser_export_and_promotion_agree_on_the_line(
-    app: Any, client: FlaskClient, links: Links
+    password_hash: str, app: Any, client: FlaskClient, links: Links
 ) -> None:
     event = make_event(capacity=1)
     service.sign_up(db.session, event, details("holder@example.org"), now=T0, links=links)
@@ -58,8 +58,7 @@ def test_attendee_organiser_export_and_promotion_agree_on_the_line(
     assert queries.waitlist_positions(db.session, event) == {r.id: i for i, r in enumerate(line, start=1)}
 
     # What an organiser downloads says the same.
-    admin = Account(email="admin@example.org", is_admin=True)
-    admin.set_password("correct horse battery")
+    admin = Account(email="admin@example.org", is_admin=True, password_hash=password_hash)
     db.session.add(admin)
     db.session.commit()
     client.post("/organiser/login", data={"email": admin.email, "password": "correct horse battery"})
