@@ -84,7 +84,8 @@ def test_the_session_changes_at_login_and_holds_nothing_personal(
     assert before is not None
     login(client, occ.email)
     after = client.get_cookie("hub_session")
-    assert after is not None and after.value != before.value
+    assert after is not None
+    assert after.value != before.value
     decoded = _decoded(app, after.value)
     assert decoded["lang"] == "en"
     text = repr(decoded)
