@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +33,37 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_cli(app)
+    warn_about_process_local_limits(app)
     return app
+
+
+def gunicorn_workers(argv: list[str], environ: Mapping[str, str]) -> int | None:
+    """How many worker processes the gunicorn serving us runs (None: not under gunicorn)."""
+    if "gunicorn" not in sys.modules:
+        return None
+    args = [*argv, *environ.get("GUNICORN_CMD_ARGS", "").split()]
+    workers = int(environ.get("WEB_CONCURRENCY", "1") or 1)
+    for i, arg in enumerate(args):
+        if arg in ("-w", "--workers") and i + 1 < len(args) and args[i + 1].isdigit():
+            workers = int(args[i + 1])
+        elif arg.startswith("--workers=") and arg.split("=", 1)[1].isdigit():
+            workers = int(arg.split("=", 1)[1])
+        elif arg.startswith("-w") and arg[2:].isdigit():
+            workers = int(arg[2:])
+    return workers
+
+
+def warn_about_process_local_limits(app: Flask) -> None:
+    """memory:// rate-limit counters live in one process: say so when there are several."""
+    workers = gunicorn_workers(sys.argv, os.environ)
+    if workers and workers > 1 and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        logging.getLogger("hub").warning(
+            "RATELIMIT_STORAGE_URI is memory:// with %d gunicorn workers: each worker counts on its "
+            "own, so the sign-up and login limits are %d times as loose; set HUB_RATELIMIT_STORAGE_URI "
+            "to redis://host:6379",
+            workers,
+            workers,
+        )
 
 
 def trust_proxies(app: Flask) -> None:
@@ -47,12 +81,12 @@ def init_extensions(app: Flask) -> None:
     from hub.extensions import csrf, db, limiter, mail, migrate
 
     init_database(app)
+    security.init_app(app)  # first: its request checks run before any other
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
-    security.init_app(app)
     from hub.organiser import auth as organiser_auth
 
     organiser_auth.init_app(app)  # Flask-Login for the organiser area

@@ -95,3 +95,74 @@ def test_proxies_are_trusted_only_when_configured(instance_dir: Path) -> None:
     plain = create_app({"SECRET_KEY": "x"})
     plain.add_url_rule("/whoami", view_func=whoami)
     assert plain.test_client().get("/whoami", headers=headers).text == "127.0.0.1 http"
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "workers"),
+    [
+        (["gunicorn", "-w", "4", "wsgi:app"], {}, 4),
+        (["gunicorn", "--workers=3", "wsgi:app"], {}, 3),
+        (["gunicorn", "-w2", "wsgi:app"], {}, 2),
+        (["gunicorn", "wsgi:app"], {"WEB_CONCURRENCY": "5"}, 5),
+        (["gunicorn", "wsgi:app"], {"GUNICORN_CMD_ARGS": "--workers 6"}, 6),
+        (["gunicorn", "wsgi:app"], {}, 1),
+    ],
+)
+def test_the_number_of_gunicorn_workers_is_read_from_its_arguments(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], environ: dict[str, str], workers: int
+) -> None:
+    import sys
+
+    from hub import gunicorn_workers
+
+    monkeypatch.setitem(sys.modules, "gunicorn", sys.modules.get("gunicorn") or object())
+    assert gunicorn_workers(argv, environ) == workers
+    monkeypatch.delitem(sys.modules, "gunicorn")
+    assert gunicorn_workers(argv, environ) is None
+
+
+def test_memory_rate_limits_under_several_workers_are_warned_about(
+    instance_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "gunicorn", sys.modules.get("gunicorn") or object())
+    monkeypatch.setattr(sys, "argv", ["gunicorn", "-w", "4", "wsgi:app"])
+    create_app()
+    assert "memory:// with 4 gunicorn workers" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("HUB_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379")
+    create_app()
+    assert "memory://" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("REMINDER_OFFSETS", "soon", "HUB_REMINDER_OFFSETS is not valid"),
+        ("YOUTUBE_DAILY_BUDGET", "lots", "HUB_YOUTUBE_DAILY_BUDGET must be a whole number"),
+        ("ORGANISER_SESSION_IDLE", "2 hours", "HUB_ORGANISER_SESSION_IDLE is not a duration"),
+        ("ORGANISER_SESSION_LIFETIME", "0h", "HUB_ORGANISER_SESSION_LIFETIME must be longer than zero"),
+        ("RATELIMIT_SIGNUP", "lots per minute", "HUB_RATELIMIT_SIGNUP is not a rate limit"),
+        ("LOGIN_LOCK_AFTER", "0", "HUB_LOGIN_LOCK_AFTER must be at least 1"),
+    ],
+)
+def test_a_bad_setting_stops_the_app_with_one_line(
+    instance_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {"HUB_SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance_dir / 'x.sqlite'}", f"HUB_{name}": value}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("hub: " + message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

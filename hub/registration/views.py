@@ -14,7 +14,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import NotFound
 
+from hub.errors import render_error
 from hub.extensions import db, limiter
 from hub.i18n import current_language
 from hub.mail.compose import Links
@@ -213,7 +215,9 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     """An expired or forged form token: say so plainly, keep what was typed on the sign-up form."""
     notice = _("The form had expired, or did not come from this site. Please check it and send it again.")
     if request.endpoint == "registration.register" and request.view_args:
-        event = _event_or_404(str(request.view_args["slug"]))
+        event = queries.event_by_slug(db.session, str(request.view_args["slug"]))
+        if event is None:  # answered, not raised: an error raised in an error handler is a 500
+            return render_error(NotFound())
         form = SignupForm.for_event(event)
         return _event_page(event, form, notice), 400
     return render_template("registration/form_expired.html", message=notice, back=request.path), 400

@@ -68,3 +68,14 @@ def test_login_is_rate_limited_per_client(client: FlaskClient, occ: Account) -> 
     assert client.get("/organiser/").status_code == 302
     # Looking at the login page is not limited.
     assert client.get("/organiser/login").status_code == 200
+
+
+def test_a_login_from_another_site_is_refused(client: FlaskClient, occ: Account) -> None:
+    token = _token(client)
+    response = client.post(
+        "/organiser/login",
+        data={"email": occ.email, "password": PASSWORD, "csrf_token": token},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert response.status_code == 400
+    assert client.get("/organiser/").status_code == 302
