@@ -165,3 +165,33 @@ def test_a_nul_anywhere_is_a_clear_4xx_and_never_reaches_the_log(
         assert "control characters" in response.text
     assert "nul-probe" not in caplog.text
     assert _signups() == 0
+
+
+def test_extra_fields_in_a_sign_up_are_ignored(client: FlaskClient, password_hash: str) -> None:
+    from tests.factories import make_event
+
+    full = make_event("full-event", capacity=1)
+    open_event = make_event("open-event", capacity=5)
+    full.seats_taken = 1
+    db.session.commit()
+    url = "/events/open-event"
+    extra = {
+        "status": "confirmed",
+        "event_id": str(full.id),
+        "session_id": str(full.id),
+        "id": "1",
+        "public_id": "chosen",
+        "is_organiser": "1",
+        "is_admin": "1",
+        "seats_taken": "0",
+    }
+    token = _csrf(client, url)
+    response = client.post(f"{url}/register", data={**SIGNUP, **extra, "csrf_token": token})
+    assert response.status_code == 302
+    (registration,) = db.session.scalars(select(Registration)).all()
+    assert registration.event_id == open_event.id
+    assert registration.status == "pending"
+    assert registration.public_id != "chosen"
+    db.session.refresh(full)
+    assert full.seats_taken == 1
+    assert client.get("/organiser/").status_code == 302

@@ -5,8 +5,8 @@ the CLI (``flask hub create-organiser``) and the web views use the same rules.
 
 * **Passwords** follow OWASP ASVS 5 (V6): at least 12 characters, up to 1,024, any Unicode
   (compared in NFC), refused when common (zxcvbn's list of 30,000 leaked passwords) or the
-  account's own address. They are hashed with argon2id (argon2-cffi's RFC 9106 profile); a
-  hash made with older parameters, or by werkzeug, is replaced at the next login.
+  account's own address. They are hashed with argon2id (OWASP's parameters); a hash made with
+  other parameters, or by werkzeug, is replaced at the next login.
 * **Sessions**: the browser's cookie holds a random key; the server keeps its hash with the
   times it was made and last used. Logout, a new password or a disabled account end it, and
   it ends by itself after ``ORGANISER_SESSION_IDLE`` without use or ``ORGANISER_SESSION_LIFETIME``
@@ -49,7 +49,9 @@ FAILURE_MEMORY = timedelta(days=1)
 # A session's last use is written at most this often (not on every request).
 TOUCH_EVERY = timedelta(minutes=1)
 
-_hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4 (RFC 9106 low-memory profile)
+# argon2id with OWASP's recommended minimum (ASVS 5 App. C): m=19 MiB, t=2, p=1. Raising any of
+# them later is safe: older hashes are replaced at the next login.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 class PasswordRejected(ValueError):

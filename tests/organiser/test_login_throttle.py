@@ -110,8 +110,10 @@ def test_concurrent_guesses_cannot_overrun_the_limit(app: Flask, occ: Account) -
     policy = accounts.LockPolicy(after=5, base=timedelta(minutes=5))
     now = timeutil.utcnow()
 
+    email = occ.email  # read here: the threads must not load it through the test's session
+
     def attempt(_: int) -> bool:
-        allowed = accounts.reserve_attempt(db.session, occ.email, now=now, policy=policy)
+        allowed = accounts.reserve_attempt(db.session, email, now=now, policy=policy)
         db.session.commit()
         return allowed
 
@@ -124,3 +126,29 @@ def test_the_right_password_first_clears_earlier_failures(client: FlaskClient, o
     assert login(client, occ.email, PASSWORD, headers={"X-Forwarded-For": "198.51.100.9"}).status_code == 302
     client.post("/organiser/logout")  # CSRF is off here
     assert _guess(client, occ.email, 4, many_ips=True) == [200] * 4
+
+
+@pytest.mark.slow
+def test_known_and_unknown_addresses_take_the_same_time(
+    app: Flask, client: FlaskClient, occ: Account
+) -> None:
+    """50 wrong logins each, interleaved: the medians differ by far less than 50 ms."""
+    import statistics
+    import time
+
+    app.config["LOGIN_LOCK_AFTER"] = 1000  # measure the password check, not the lock
+    app.config["RATELIMIT_ENABLED"] = False
+    timings: dict[str, list[float]] = {"known": [], "unknown": []}
+    answers: dict[str, set[tuple[int, str]]] = {"known": set(), "unknown": set()}
+    for i in range(50):
+        for kind, email in (("known", occ.email), ("unknown", f"nobody{i}@example.org")):
+            start = time.perf_counter()
+            response = login(client, email, "wrong guess", headers={"X-Forwarded-For": f"10.0.{i}.1"})
+            timings[kind].append(time.perf_counter() - start)
+            answers[kind].add(
+                (response.status_code, re.sub(r"nobody\d+@example\.org", occ.email, response.text))
+            )
+    assert answers["known"] == answers["unknown"]
+    assert len(answers["known"]) == 1
+    difference = abs(statistics.median(timings["known"]) - statistics.median(timings["unknown"]))
+    assert difference < 0.05, timings

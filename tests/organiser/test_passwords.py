@@ -71,7 +71,7 @@ def test_a_password_of_1024_characters_from_the_cli_logs_in(
 def test_hashes_are_argon2id_with_asvs_parameters(occ: Account) -> None:
     params = dict(part.split("=") for part in occ.password_hash.split("$")[3].split(","))
     assert occ.password_hash.startswith("$argon2id$")
-    # ASVS 5 App. C / OWASP: at least m=19 MiB, t=2, p=1 (these are RFC 9106's low-memory profile).
+    # ASVS 5 App. C / OWASP: at least m=19 MiB, t=2, p=1.
     assert int(params["m"]) >= 19 * 1024
     assert int(params["t"]) >= 2
     assert int(params["p"]) >= 1
