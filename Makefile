@@ -8,7 +8,7 @@ PORT ?= 5000
 PG_TEST_URI ?= postgresql://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run setup test check lint typecheck pytest pytest-postgres browsers translations \
+.PHONY: constraints run setup test check lint typecheck pytest pytest-postgres browsers translations \
         translations-update bench screenshots clean
 
 ## run: set everything up and serve the hub on http://127.0.0.1:5000 (SQLite, mail to files),
@@ -21,11 +21,20 @@ run: setup
 ## setup: virtual environment, requirements, compiled message catalogues
 setup: $(VENV)/.installed hub/translations/nb/LC_MESSAGES/messages.mo
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	touch $@
+
+## constraints: pin every package requirements.txt pulls in (run after changing requirements.txt)
+constraints:
+	rm -rf .venv-pin && python3 -m venv .venv-pin
+	.venv-pin/bin/pip install --quiet -r requirements.txt
+	( echo "# Every package requirements.txt pulls in, pinned: make setup installs with -c constraints.txt."; \
+	  echo "# Regenerate with: make constraints"; \
+	  .venv-pin/bin/pip freeze --all | grep -v -E '^(pip|setuptools|wheel)==' ) > constraints.txt
+	rm -rf .venv-pin
 
 hub/translations/nb/LC_MESSAGES/messages.mo: hub/translations/nb/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d hub/translations
