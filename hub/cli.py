@@ -78,7 +78,7 @@ def import_command(file: Path) -> None:
     mail waits in the outbox for deliver-mail or the worker (this command needs no mail server).
     """
     from hub.mail.compose import Links
-    from hub.mail.outbox import take_queued_keys
+    from hub.mail.delivery import commit_and_deliver
     from hub.registration.service import promote_after_capacity_change
     from hub.timeutil import utcnow
 
@@ -90,8 +90,7 @@ def import_command(file: Path) -> None:
     promoted = promote_after_capacity_change(
         db.session, report.capacity_changed, now=utcnow(), links=Links.from_app()
     )
-    db.session.commit()
-    take_queued_keys(db.session)  # sent by 'flask hub deliver-mail' or the worker, not here
+    commit_and_deliver(db.session, inline=False)  # sent by 'flask hub deliver-mail' or the worker
     click.echo(report.summary())
     if promoted:
         each = ", ".join(f"{slug}: {count}" for slug, count in promoted.items())
@@ -106,32 +105,32 @@ def import_command(file: Path) -> None:
 @click.option("--retry-now", is_flag=True, help="retry failed mail now instead of at its next try")
 def deliver_mail_command(limit: int, retry_now: bool) -> None:
     """Send what the outbox holds, with retry and backoff; print sent, failed and waiting."""
-    from hub.mail.delivery import deliver_pending
+    from hub import jobs
 
-    click.echo(deliver_pending(limit=limit, ignore_backoff=retry_now).summary())
+    click.echo(jobs.deliver_mail(limit=limit, retry_now=retry_now).summary())
 
 
 @hub_cli.command("send-reminders")
 def send_reminders_command() -> None:
     """Queue the reminders that are due (REMINDER_OFFSETS before each event), each exactly once."""
-    from hub.worker import send_reminders
+    from hub import jobs
 
     try:
-        click.echo(send_reminders())
-    except ValueError as exc:
-        fail(f"REMINDER_OFFSETS is not valid: {exc}")
+        click.echo(jobs.send_reminders().summary())
+    except jobs.JobFailed as exc:
+        fail(str(exc))
 
 
 @hub_cli.command("worker")
-@click.option("--once", is_flag=True, help="one round (reminders, mail, YouTube sync), then exit")
+@click.option("--once", is_flag=True, help="every job once (reminders, mail, YouTube sync), then exit")
 def worker_command(once: bool) -> None:
-    """Loop over send-reminders and deliver-mail (and sync-youtube) on their schedules."""
+    """Run the jobs (send-reminders, deliver-mail, sync-youtube, ...) on their schedules."""
     from hub import worker
 
     if not once:
         worker.run()
         return
-    report = worker.run_round(with_youtube=True)
+    report = worker.run_round()
     for line in report.lines:
         click.echo(line)
     if report.failed:
@@ -214,9 +213,13 @@ def create_organiser_command(email: str, admin: bool, organisers: tuple[str, ...
 @hub_cli.command("sync-youtube")
 def sync_youtube_command() -> None:
     """Find the channel's broadcasts through the YouTube Data API and link them to events."""
-    from hub.worker import run_youtube_sync
+    from hub import jobs
 
-    for line in run_youtube_sync().lines():
+    try:
+        report = jobs.sync_youtube()
+    except jobs.JobFailed as exc:
+        fail(str(exc))
+    for line in report.lines():
         click.echo(line)
 
 

@@ -29,7 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Arendalsuka hub <noreply@localhost>",
     "MAIL_TIMEOUT": 10,
     "MAIL_INLINE_DELIVERY": True,  # a request sends the mail it queued once its response is out
-    "MAIL_INLINE_TIMEOUT": 5,  # SMTP timeout when a request delivers the mail it just queued
+    # SMTP timeout (connect, banner, each answer) when a request sends the mail it just queued;
+    # a failed or slower send pauses inline delivery in that process for MAIL_INLINE_PAUSE s.
+    "MAIL_INLINE_TIMEOUT": 0.5,
+    "MAIL_INLINE_PAUSE": 60,
     "MAIL_MAX_ATTEMPTS": 15,  # then a mail is given up (backoff 1 min doubling, at most 6 h)
     "YOUTUBE_API_KEY": None,
     "YOUTUBE_CHANNEL": None,  # None: the festival's channel from the programme file

@@ -1,9 +1,10 @@
-"""The background worker: reminders, mail delivery and the YouTube sync on their schedules.
+"""The background worker: the jobs of :data:`hub.jobs.SCHEDULE`, each on its own schedule.
 
-``flask hub worker`` runs :func:`run` in a loop (``--once``: one round, for cron or a
-test). Each step commits its own work; a failing step is logged and the others go on. Any
-number of workers may run: outbox rows are claimed in small batches under a lease that
-names its run, and reminders are deduplicated.
+``flask hub worker`` runs :func:`run` in a loop (``--once``: every job once, for cron or a
+test). Each job commits its own work; a failing job is logged and the others go on, and the
+worker never raises (it knows nothing of click). Any number of workers may run: outbox rows
+are claimed one small batch at a time under a lease that names its run (see
+:mod:`hub.mail.outbox`), and reminders are deduplicated.
 """
 
 from __future__ import annotations
@@ -13,20 +14,14 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import click
 from flask import current_app
 
 from hub.extensions import db
-from hub.livestream.client import YouTubeError
-from hub.livestream.sync import SyncReport, sync_from_config
-from hub.mail.compose import Links
-from hub.mail.delivery import deliver_pending
-from hub.mail.reminders import parse_offsets, queue_due_reminders
-from hub.timeutil import utcnow
+from hub.jobs import SCHEDULE, Job, JobFailed
 
 log = logging.getLogger(__name__)
 
@@ -37,70 +32,44 @@ class RoundReport:
     failed: list[str] = field(default_factory=list)
 
 
-def send_reminders() -> str:
-    offsets = parse_offsets(str(current_app.config["REMINDER_OFFSETS"]))
-    queued = queue_due_reminders(db.session, utcnow(), offsets, Links.from_app())
-    db.session.commit()
-    return f"queued {queued} reminder{'s' if queued != 1 else ''}"
-
-
-def deliver_mail() -> str:
-    return deliver_pending().summary()
-
-
-def run_youtube_sync() -> SyncReport:
-    """One YouTube sync, committed; a failure is a one-line ClickException (units are kept)."""
+def run_job(job: Job, report: RoundReport) -> None:
+    """Run one job; its outcome (or failure, in one line) goes into ``report``."""
+    skipped = job.skip(current_app.config)
+    if skipped:
+        report.lines.append(f"{job.name}: skipped: {skipped}")
+        return
     try:
-        report = sync_from_config(db.session, current_app.config, utcnow())
-    except YouTubeError as exc:
-        db.session.commit()  # keep the units spent before the failure; links are untouched
-        raise click.ClickException(f"YouTube sync failed: {exc}") from None
-    db.session.commit()
-    return report
-
-
-def sync_youtube() -> str:
-    """The worker's YouTube step, as ``flask hub sync-youtube`` runs it; skipped without a key."""
-    if not current_app.config.get("YOUTUBE_API_KEY"):
-        return "skipped: YOUTUBE_API_KEY is not set"
-    report = run_youtube_sync()
-    for line in report.lines():
-        log.info("worker: sync-youtube: %s", line)
-    return f"done, {report.units_spent} quota units"
-
-
-def _step(name: str, action: Callable[[], str], report: RoundReport) -> None:
-    try:
-        outcome = action()
-    except (click.ClickException, click.exceptions.Exit) as exc:
+        outcome = job.run()
+    except JobFailed as exc:
         db.session.rollback()
-        message = exc.format_message() if isinstance(exc, click.ClickException) else "exited"
-        log.warning("worker: %s failed: %s", name, message)
-        report.failed.append(name)
-        report.lines.append(f"{name}: failed: {message}")
+        log.warning("worker: %s failed: %s", job.name, exc)
+        report.failed.append(job.name)
+        report.lines.append(f"{job.name}: failed: {exc}")
     except Exception as exc:
         db.session.rollback()
-        log.exception("worker: %s failed", name)
-        report.failed.append(name)
-        report.lines.append(f"{name}: failed: {exc.__class__.__name__}: {exc}")
+        log.exception("worker: %s failed", job.name)
+        report.failed.append(job.name)
+        report.lines.append(f"{job.name}: failed: {exc.__class__.__name__}: {exc}")
     else:
-        report.lines.append(f"{name}: {outcome}")
+        details = outcome.lines()
+        if details != [outcome.summary()]:
+            for line in details:
+                log.info("worker: %s: %s", job.name, line)
+        report.lines.append(f"{job.name}: {outcome.summary()}")
     finally:
         db.session.remove()
 
 
-def run_round(with_youtube: bool) -> RoundReport:
+def run_round(jobs: Iterable[Job] = SCHEDULE) -> RoundReport:
     report = RoundReport()
-    _step("send-reminders", send_reminders, report)
-    _step("deliver-mail", deliver_mail, report)
-    if with_youtube:
-        _step("sync-youtube", sync_youtube, report)
+    for job in jobs:
+        run_job(job, report)
     return report
 
 
 def run() -> None:
-    """Loop until SIGTERM or SIGINT: a round every WORKER_INTERVAL seconds (the YouTube sync
-    every YOUTUBE_SYNC_INTERVAL seconds), each round's outcome in the log."""
+    """Loop until SIGTERM or SIGINT: a round every WORKER_INTERVAL seconds, each job when its
+    own interval has passed, each round's outcome in the log."""
     stop = threading.Event()
 
     def _stop(signum: int, _frame: Any) -> None:
@@ -111,13 +80,13 @@ def run() -> None:
         with contextlib.suppress(ValueError):  # not the main thread
             signal.signal(signum, _stop)
     interval = float(current_app.config["WORKER_INTERVAL"])
-    youtube_interval = float(current_app.config["YOUTUBE_SYNC_INTERVAL"])
-    next_sync = time.monotonic()
+    next_run = {job.name: time.monotonic() for job in SCHEDULE}
     while not stop.is_set():
         started = time.monotonic()
-        with_youtube = started >= next_sync
-        if with_youtube:
-            next_sync = started + youtube_interval
-        for line in run_round(with_youtube).lines:
+        due = [job for job in SCHEDULE if started >= next_run[job.name]]
+        for job in due:
+            if job.every is not None:
+                next_run[job.name] = started + float(current_app.config[job.every])
+        for line in run_round(due).lines:
             log.info("worker: %s", line)
         stop.wait(max(interval - (time.monotonic() - started), 0.0))

@@ -10,8 +10,11 @@ and ``data_begun`` is set as soon as a mail's DATA has arrived.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -110,3 +113,15 @@ class SMTPServer:
     def to(self, address: str) -> list[Received]:
         with self.lock:
             return [r for r in self.received if address in r.rcpt_tos]
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A mail port that accepts TCP connections (the kernel's backlog) and never says a word.
+
+    Yields the port. No banner ever comes: a client waits until its own timeout.
+    """
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(128)
+        yield int(silent.getsockname()[1])

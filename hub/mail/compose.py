@@ -10,16 +10,18 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote_plus
 
 from flask import Flask, current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from hub.extensions import DbSession
 from hub.i18n import day_name, time_of
 from hub.mail.outbox import clean_header_text, queue_message
-from hub.models import Attendance, Event, Registration
+from hub.models import Attendance, Event, Registration, Venue
 from hub.programme import feeds
+from hub.timeutil import local, utcnow
 from hub.tokens import Purpose, fingerprint, make_token
 
 
@@ -46,11 +48,16 @@ class Links:
 
     base_url: str
     secret_key: str
+    confirm_max_age: int = 7 * 24 * 3600  # seconds a confirm link works (CONFIRM_TOKEN_MAX_AGE)
 
     @classmethod
     def from_app(cls, app: Flask | None = None) -> Links:
         config = (app or current_app).config
-        return cls(base_url=str(config["BASE_URL"]).rstrip("/"), secret_key=str(config["SECRET_KEY"]))
+        return cls(
+            base_url=str(config["BASE_URL"]).rstrip("/"),
+            secret_key=str(config["SECRET_KEY"]),
+            confirm_max_age=int(config["CONFIRM_TOKEN_MAX_AGE"]),
+        )
 
     def url(self, endpoint: str, **values: Any) -> str:
         adapter = current_app.url_map.bind("localhost")
@@ -85,7 +92,47 @@ def render_pair(name: str, **context: Any) -> tuple[str, str]:
     return render_template(f"email/{name}.txt", **context), render_template(f"email/{name}.html", **context)
 
 
-def _subject(kind: MailKind, event: Event) -> str:
+def starts_when(starts: datetime, now: datetime) -> str:
+    """When an event starts, seen from ``now``: "in an hour", "tomorrow at 10:00", …
+
+    The 24-hour reminder reads "tomorrow at HH:MM" and the 1-hour one "in an hour"; a
+    reminder queued late says what is true when it is written.
+    """
+    left = starts - now
+    if left <= timedelta(minutes=75):
+        minutes = max(round(left.total_seconds() / 60), 1)
+        if minutes >= 45:
+            return str(_("in an hour"))
+        return str(ngettext("in %(num)d minute", "in %(num)d minutes", minutes))
+    days = (local(starts).date() - local(now).date()).days
+    if days == 0:
+        return str(_("today at %(time)s", time=time_of(starts)))
+    if days == 1:
+        return str(_("tomorrow at %(time)s", time=time_of(starts)))
+    return str(_("on %(day)s at %(time)s", day=day_name(starts), time=time_of(starts)))
+
+
+def map_url(venue: Venue | None) -> str | None:
+    """An OpenStreetMap search for the venue and its address."""
+    if venue is None:
+        return None
+    place = ", ".join(part for part in (venue.name, venue.address) if part)
+    return "https://www.openstreetmap.org/search?query=" + quote_plus(place)
+
+
+def mail_expiry(kind: MailKind, registration: Registration, links: Links, now: datetime) -> datetime | None:
+    """When a registration mail stops being worth sending (None: never).
+
+    A reminder expires when its event starts; a confirm mail when its link does.
+    """
+    if kind == MailKind.REMINDER:
+        return registration.event.starts_at
+    if kind == MailKind.CONFIRM:
+        return now + timedelta(seconds=links.confirm_max_age)
+    return None
+
+
+def _subject(kind: MailKind, event: Event, now: datetime) -> str:
     title = clean_header_text(event.title, 200)
     subjects: dict[MailKind, str] = {
         MailKind.CONFIRM: _("Please confirm your sign-up: %(title)s", title=title),
@@ -94,10 +141,7 @@ def _subject(kind: MailKind, event: Event) -> str:
         MailKind.PROMOTED: _("A place opened up, and it is yours: %(title)s", title=title),
         MailKind.CANCELLED: _("Sign-up cancelled: %(title)s", title=title),
         MailKind.REMINDER: _(
-            "Reminder: %(title)s, %(day)s at %(time)s",
-            title=title,
-            day=day_name(event.starts_at),
-            time=time_of(event.starts_at),
+            "Reminder: %(title)s starts %(when)s", title=title, when=starts_when(event.starts_at, now)
         ),
     }
     return subjects[kind]
@@ -113,10 +157,19 @@ def _calendar_attachment(event: Event, links: Links) -> dict[str, str]:
 
 
 def registration_mail(
-    kind: MailKind, registration: Registration, links: Links, *, offset: timedelta | None = None
+    kind: MailKind,
+    registration: Registration,
+    links: Links,
+    *,
+    offset: timedelta | None = None,
+    now: datetime | None = None,
 ) -> ComposedMail:
-    """One of the registration mails, in the language the attendee used to sign up."""
+    """One of the registration mails, in the language the attendee used to sign up.
+
+    ``now`` is when it is written (a reminder says "tomorrow" or "in an hour" from there).
+    """
     event = registration.event
+    now = now or utcnow()
     online = registration.attendance == Attendance.ONLINE
     confirm_url = links.confirm(registration) if kind == MailKind.CONFIRM else None
     cancel_url = links.cancel(registration) if kind != MailKind.CANCELLED else None
@@ -134,11 +187,13 @@ def registration_mail(
             "cancel_url": cancel_url,
             "new_link_url": links.new_link(),
             "offset": offset,
+            "starts_when": starts_when(event.starts_at, now),
+            "map_url": map_url(event.venue),
             "when": f"{day_name(event.starts_at)}, {time_of(event.starts_at)}–{time_of(event.ends_at)}",
             "language": registration.locale,
         }
         text, html = render_pair(kind.value, **context)
-        subject = _subject(kind, event)
+        subject = _subject(kind, event, now)
     attachments = (_calendar_attachment(event, links),) if kind in WITH_CALENDAR else ()
     return ComposedMail(
         subject=subject,
@@ -175,14 +230,16 @@ def queue_registration_mail(
     dedupe_key: str | None = None,
     offset: timedelta | None = None,
     resend: bool = False,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Compose one registration mail and queue it in the caller's transaction.
 
     Without ``dedupe_key`` the key is :func:`registration_mail_key`: one mail per state change,
     and (``resend=True``) at most one resend of a kind per registration per hour.
+    Without ``expires_at`` the mail expires as :func:`mail_expiry` says.
     Returns whether a mail was queued.
     """
-    composed = registration_mail(kind, registration, links, offset=offset)
+    composed = registration_mail(kind, registration, links, offset=offset, now=now)
     return queue_message(
         session,
         kind.value,
@@ -195,4 +252,5 @@ def queue_registration_mail(
         action_url=composed.action_url,
         registration_id=registration.id,
         now=now,
+        expires_at=expires_at or mail_expiry(kind, registration, links, now),
     )

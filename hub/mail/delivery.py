@@ -1,49 +1,50 @@
-"""Delivery: send what the outbox holds, with retry and exponential backoff.
-
-This is the only module that imports Flask-Mail. With ``MAIL_SERVER`` set, mail goes over
-SMTP; without it, each mail is written as an .eml file under ``MAIL_SINK_DIR`` and its main
-link is logged, so a development setup works end to end without a mail server.
+"""Delivery: send what the outbox holds, with retry, backoff and expiry.
 
 Delivery owns its transactions (like a CLI command): it claims a small batch of rows under a
-lease that names the run (``locked_by``, ``locked_until``) and commits the claim before
-talking to the server, then records each result as soon as it is known, and only while the
-run still holds that row's lease. So a crash never loses a mail, a sent mail is never sent
-again, and a run that outlived its lease cannot overwrite what the run that took over writes.
-On PostgreSQL the claim reads with ``FOR UPDATE SKIP LOCKED`` so that any number of workers
-share the outbox; on SQLite a guarded UPDATE does the same.
+lease (see :mod:`hub.mail.outbox`), sends each through the configured transport
+(:mod:`hub.mail.transports`) and commits each outcome as soon as it is known.
+
+* A mail whose moment has passed (``expires_at``), or whose sign-up was cancelled or erased,
+  is marked expired and never sent.
+* A 5xx answer at MAIL FROM, RCPT TO or DATA fails the row at once, keeping the answer; a 4xx
+  answer, or a server that cannot be reached, retries with exponential backoff.
+* Delivery is at least once: a duplicate (with the same Message-ID) happens only when the
+  process dies between the server's reply and the commit of ``sent_at``. That window is one
+  send, never a batch.
+
+Right after a request, :func:`commit_and_deliver` sends the mail that request queued, with a
+short timeout and behind a per-process circuit breaker: after one failed or slow inline send,
+inline delivery pauses in that process and the worker sends the mail.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
-import smtplib
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
-from pathlib import Path
-from typing import Any, Protocol, cast
-from urllib.parse import urlsplit
+from typing import Any
 
-from flask import Response, after_this_request, current_app
-from flask_mail import Connection, Message
-from sqlalchemy import CursorResult, func, or_, select, update
+from flask import Flask, Response, after_this_request, current_app, has_request_context
+from sqlalchemy import func, select
 
-from hub.extensions import db, mail
-from hub.models import OutboxMessage
+from hub.extensions import DbSession, db
+from hub.mail import outbox
+from hub.mail.outbox import claim, claimed_row, finish, open_rows, take_queued_keys
+from hub.mail.transports import Refused, Transport, TransportDown, build_message, short_error, transport
+from hub.models import OutboxMessage, Registration, RegistrationStatus
 from hub.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-# A claimed row is due again after this, should a worker die. A run starts a send only in
-# the first half of its lease, so the lease must be more than twice the longest single send.
-LEASE = timedelta(minutes=10)
-BATCH = 20  # rows claimed at a time: a batch is sent well within its lease
 RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
+
+# Mails about one sign-up: dropped when the sign-up is gone (erased) or cancelled.
+REGISTRATION_KINDS = frozenset({"confirm", "confirmed", "waitlisted", "promoted", "cancelled", "reminder"})
 
 
 @dataclass
@@ -51,29 +52,22 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0  # tried and failed in this run (will be retried, or given up: gave_up)
     gave_up: int = 0  # refused for good, or out of attempts
+    expired: int = 0  # not sent: too late, or the sign-up was cancelled or erased
     waiting: int = 0  # still to be sent after this run
     deferred: int = 0  # not tried: the mail server was down (no try counted)
     lost: int = 0  # tried, but another run had taken the row over: that run records it
+    down: str | None = None  # why the mail server could not be reached, if it could not
 
     def summary(self) -> str:
         text = f"sent {self.sent}, failed {self.failed}, waiting {self.waiting}"
         notes = [
             f"gave up on {self.gave_up}" if self.gave_up else "",
+            f"expired {self.expired}" if self.expired else "",
             f"mail server down, {self.deferred} not tried" if self.deferred else "",
             f"lost the lease on {self.lost}" if self.lost else "",
         ]
         notes = [note for note in notes if note]
         return text + (f" ({'; '.join(notes)})" if notes else "")
-
-
-class TransportDown(Exception):
-    """The mail server cannot be reached at all: stop this run, retry everything later."""
-
-
-class Transport(Protocol):
-    def send(self, row: OutboxMessage, message: Message) -> None: ...
-
-    def close(self) -> None: ...
 
 
 def backoff(attempts: int) -> timedelta:
@@ -82,197 +76,22 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, RETRY_CAP)
 
 
-def _short_error(exc: BaseException) -> str:
-    """A one-line reason without secrets (the password never appears)."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        detail = "; ".join(f"{code} {_decode(msg)}" for code, msg in exc.recipients.values())
-    elif isinstance(exc, smtplib.SMTPResponseException):
-        detail = f"{exc.smtp_code} {_decode(exc.smtp_error)}"
-    else:
-        detail = str(exc)
-    text = " ".join(f"{exc.__class__.__name__}: {detail}".split())
-    password = current_app.config.get("MAIL_PASSWORD")
-    if password:
-        text = text.replace(str(password), "***")
-    return text[:300]
-
-
-def _decode(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _is_permanent(exc: BaseException) -> bool:
-    """The server refused the address for good (5xx); retrying would not help."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _msg in exc.recipients.values())
-    return False
-
-
-def _message_domain() -> str:
-    sender = parseaddr(str(current_app.config["MAIL_DEFAULT_SENDER"]))[1]
-    return sender.rpartition("@")[2] or urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-
-
-def build_message(row: OutboxMessage) -> Message:
-    """The Flask-Mail message of an outbox row: only the bare address in To."""
-    message = Message(
-        subject=row.subject,
-        recipients=[row.recipient],
-        body=row.body_text,
-        html=row.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers={"Auto-Submitted": "auto-generated"},
-    )
-    # The same Message-ID on every try, so a receiver can tell a retry from a new mail.
-    digest = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:16]
-    message.msgId = f"<outbox.{row.id}.{digest}@{_message_domain()}>"
-    for attachment in row.attachments or []:
-        message.attach(
-            filename=attachment["filename"],
-            content_type=attachment.get("content_type", "application/octet-stream"),
-            data=attachment["data"].encode("utf-8"),
-        )
-    return message
-
-
-class SMTPTransport:
-    """One SMTP connection for a run, opened on first use, with a timeout."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.connection: Any = None
-
-    def _connect(self) -> Any:
-        config = current_app.config
-        smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-        local_name = urlsplit(config["BASE_URL"]).hostname or "localhost"
-        try:
-            host = smtp_class(
-                config["MAIL_SERVER"], int(config["MAIL_PORT"]), local_name, timeout=self.timeout
-            )
-            if config["MAIL_USE_TLS"]:
-                host.starttls()
-            if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
-                host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        except (OSError, smtplib.SMTPException) as exc:
-            raise TransportDown(_short_error(exc)) from exc
-        connection = Connection(mail)
-        connection.host = host
-        return connection
-
-    def send(self, row: OutboxMessage, message: Message) -> None:
-        if self.connection is None:
-            self.connection = self._connect()
-        try:
-            self.connection.send(message)
-        except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
-            self.connection = None
-            raise TransportDown(_short_error(exc)) from exc
-
-    def close(self) -> None:
-        if self.connection is not None and self.connection.host is not None:
-            with contextlib.suppress(OSError, smtplib.SMTPException):
-                self.connection.host.quit()
-        self.connection = None
-
-
-class FileTransport:
-    """Development: each mail becomes an .eml file; its main link goes to the log."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def send(self, row: OutboxMessage, message: Message) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{utcnow():%Y%m%dT%H%M%S}-{row.id:06d}-{row.kind}.eml"
-        path.write_bytes(message.as_bytes())
-        log.info("mail %r to %s written to %s", row.kind, row.recipient, path)
-        if row.action_url:
-            log.info("the %s mail's link: %s", row.kind, row.action_url)
-
-    def close(self) -> None:
-        pass
-
-
-def transport(timeout: float | None = None) -> Transport:
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        return SMTPTransport(float(timeout if timeout is not None else config["MAIL_TIMEOUT"]))
-    return FileTransport(Path(config["MAIL_SINK_DIR"]))
-
-
-def _due(now: datetime, ignore_backoff: bool) -> list[Any]:
-    conditions = [
-        OutboxMessage.sent_at.is_(None),
-        OutboxMessage.failed_at.is_(None),
-        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
-    ]
-    if not ignore_backoff:
-        conditions.append(OutboxMessage.next_attempt_at <= now)
-    return conditions
-
-
-def _claim(
-    now: datetime,
-    me: str,
-    lease: timedelta,
-    limit: int,
-    keys: Sequence[str] | None,
-    ignore_backoff: bool,
-    after_id: int,
-) -> list[int]:
-    """Lease up to ``limit`` due rows to the run ``me`` and commit the lease; their ids in order.
-
-    ``ignore_backoff`` ignores ``next_attempt_at``, so such a run walks the outbox by id
-    (``after_id``) lest it pick up again the rows it has just failed.
-    """
-    session = db.session
-    stmt = select(OutboxMessage.id).where(*_due(now, ignore_backoff))
-    if keys is not None:
-        stmt = stmt.where(OutboxMessage.dedupe_key.in_(list(keys)))
-    if ignore_backoff:
-        stmt = stmt.where(OutboxMessage.id > after_id).order_by(OutboxMessage.id)
-    else:
-        stmt = stmt.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-    stmt = stmt.limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    claimed: list[int] = []
-    for row_id in session.scalars(stmt).all():
-        result = cast(
-            CursorResult[Any],
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row_id, *_due(now, ignore_backoff))
-                .values(locked_until=now + lease, locked_by=me)
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        if result.rowcount == 1:
-            claimed.append(row_id)
-    session.commit()
-    return claimed
-
-
-def _finish(row_ids: Sequence[int], me: str, **values: Any) -> int:
-    """Write ``values`` and end the lease, only on rows ``me`` still holds; commits.
-
-    Returns how many rows were written: fewer than asked when another run has taken a row
-    over after this run's lease ran out.
-    """
-    if not row_ids:
-        return 0
-    result = cast(
-        CursorResult[Any],
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.locked_by == me)
-            .values(locked_until=None, locked_by=None, **values)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    db.session.commit()
-    return result.rowcount
+def stale_reason(row: OutboxMessage, now: datetime) -> str | None:
+    """Why this mail must not go out any more, or None when it still should."""
+    if row.expires_at is not None and row.expires_at <= now:
+        return "expired: too late to send"
+    if row.kind not in REGISTRATION_KINDS:
+        return None
+    if row.registration_id is None:
+        return "expired: the sign-up was erased"
+    registration = db.session.get(Registration, row.registration_id)
+    if registration is None:
+        return "expired: the sign-up was erased"
+    if row.kind != "cancelled" and registration.status == RegistrationStatus.CANCELLED:
+        return "expired: the sign-up was cancelled"
+    if row.kind == "reminder" and registration.status != RegistrationStatus.CONFIRMED:
+        return "expired: the sign-up no longer has a place"
+    return None
 
 
 class _Run:
@@ -283,8 +102,7 @@ class _Run:
         self.fixed_now = now
         self.sender = sender
         self.report = report
-        self.lease = LEASE
-        self.down: str | None = None
+        self.lease = outbox.LEASE
 
     def now(self) -> datetime:
         """The given moment (a test's, or an operator's), else the time it is now."""
@@ -309,7 +127,7 @@ class _Run:
             outcome["failed_at"] = now
         else:
             outcome["next_attempt_at"] = now + backoff(attempts)
-        if not _finish([row.id], self.me, **outcome):
+        if not finish([row.id], self.me, **outcome):
             self.lost(row.id, row.kind, f"not delivered ({error})")
             return
         self.report.failed += 1
@@ -319,23 +137,34 @@ class _Run:
         else:
             log.warning("mail %s (%s) not delivered, try %d: %s", row.id, row.kind, attempts, error)
 
+    def expire(self, row: OutboxMessage, reason: str) -> None:
+        if finish([row.id], self.me, expired_at=self.now(), last_error=reason):
+            self.report.expired += 1
+            log.info("mail %s (%s) not sent: %s", row.id, row.kind, reason)
+
     def send(self, row: OutboxMessage) -> None:
-        """Try one row (the run holds its lease) and record the outcome, owner-checked."""
+        """Try one row (the run holds its lease) and commit the outcome, owner-checked.
+
+        The commit follows the server's reply at once: a crash in between is the only way a
+        mail goes out twice, and it can only be this one mail.
+        """
         try:
             self.sender.send(row, build_message(row))
         except TransportDown as exc:
-            self.down = str(exc)
-            self.failed(row, self.down, False)
+            self.report.down = str(exc)
+            self.failed(row, str(exc), False)
+        except Refused as exc:
+            self.failed(row, exc.reason, exc.permanent)
         except Exception as exc:  # one bad mail must not stop the others
-            self.failed(row, _short_error(exc), _is_permanent(exc))
+            self.failed(row, short_error(exc), False)
         else:
-            if _finish([row.id], self.me, attempts=row.attempts + 1, sent_at=utcnow(), last_error=None):
+            if finish([row.id], self.me, attempts=row.attempts + 1, sent_at=utcnow(), last_error=None):
                 self.report.sent += 1
             else:
                 self.lost(row.id, row.kind, "sent")
 
     def batch(self, claimed: list[int], claimed_at: datetime) -> list[int]:
-        """Send a claimed batch in order; the ids of the rows it tried.
+        """Send a claimed batch in order; the ids of the rows it handled.
 
         A send starts only in the first half of the lease (the first one always), so another
         run can take a row over only if one send outlasts half the lease. The rest are
@@ -345,18 +174,21 @@ class _Run:
         tried: list[int] = []
         for index, row_id in enumerate(claimed):
             if tried and self.now() >= claimed_at + self.lease / 2:
-                _finish(claimed[index:], self.me)
+                finish(claimed[index:], self.me)
                 break
-            # Read afresh: the row as it is now, and whether this run still holds it.
-            row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-            if row is None or row.locked_by != self.me:
+            row = claimed_row(row_id, self.me)
+            if row is None:
+                continue
+            tried.append(row_id)
+            reason = stale_reason(row, self.now())
+            if reason is not None:
+                self.expire(row, reason)
                 continue
             attempts = row.attempts
             self.send(row)
-            tried.append(row_id)
-            if self.down is not None:
+            if self.report.down is not None:
                 pushed = self.now() + backoff(attempts + 1)
-                self.report.deferred += _finish(claimed[index + 1 :], self.me, next_attempt_at=pushed)
+                self.report.deferred += finish(claimed[index + 1 :], self.me, next_attempt_at=pushed)
                 break
         return tried
 
@@ -372,11 +204,11 @@ def deliver_pending(
     """Send up to ``limit`` due mails (only those with ``keys``, when given); commits.
 
     Rows are claimed ``BATCH`` at a time under a lease that names this run; each outcome is
-    written only while the run still holds the row's lease, so a row is never recorded twice.
+    committed right after its send, and only while the run still holds the row's lease.
     A failed try keeps the row with ``attempts`` + 1, ``last_error`` and ``next_attempt_at``
     moved by :func:`backoff`; ``ignore_backoff`` retries those at once (an operator who has
     just fixed the mail server). When the server cannot be reached the run stops; only the
-    row it tried counts a try. A sent row is never sent again.
+    row it tried counts a try. Expired mail is marked so and counted, never sent.
     """
     session = db.session
     report = DeliveryReport()
@@ -384,10 +216,16 @@ def deliver_pending(
     handled = 0
     after_id = 0
     try:
-        while handled < limit and run.down is None:
+        while handled < limit and report.down is None:
             claimed_at = run.now()
-            claimed = _claim(
-                claimed_at, run.me, run.lease, min(BATCH, limit - handled), keys, ignore_backoff, after_id
+            claimed = claim(
+                claimed_at,
+                run.me,
+                run.lease,
+                min(outbox.BATCH, limit - handled),
+                keys,
+                ignore_backoff,
+                after_id,
             )
             if not claimed:
                 break
@@ -397,39 +235,94 @@ def deliver_pending(
                 after_id = max(after_id, tried[-1])
     finally:
         run.sender.close()
-    report.waiting = (
-        session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
-            )
-        )
-        or 0
-    )
+    report.waiting = session.scalar(select(func.count(OutboxMessage.id)).where(*open_rows())) or 0
     session.commit()
     return report
 
 
-def deliver_after_response(keys: Sequence[str]) -> None:
-    """Send these mails once the current response has gone to the client.
+# --- right after a request ----------------------------------------------------------------------
 
-    The WSGI server closes the response after writing it; delivery runs then, in its own app
-    context, with the short ``MAIL_INLINE_TIMEOUT``. The attendee never waits for the mail
-    server, and a failure here is only logged: the outbox keeps the mail for the worker.
+
+class Breaker:
+    """Per process (per app): after a failed or slow inline send, no inline sends for a while."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open_until = 0.0
+
+    def allows(self) -> bool:
+        with self._lock:
+            return time.monotonic() >= self._open_until
+
+    def trip(self, seconds: float) -> None:
+        with self._lock:
+            self._open_until = time.monotonic() + seconds
+
+
+def breaker(app: Flask) -> Breaker:
+    found = app.extensions.get("hub.mail.breaker")
+    if found is None:
+        found = app.extensions.setdefault("hub.mail.breaker", Breaker())
+    assert isinstance(found, Breaker)
+    return found
+
+
+def deliver_inline(app: Flask, keys: Sequence[str]) -> DeliveryReport | None:
+    """Send these just-queued mails now, within ``MAIL_INLINE_TIMEOUT``; None when paused.
+
+    A server that is down or slower than the timeout trips the breaker: this process leaves
+    mail to the worker for ``MAIL_INLINE_PAUSE`` seconds. Never raises: the outbox keeps the mail.
     """
+    guard = breaker(app)
+    if not guard.allows():
+        return None
+    timeout = float(app.config["MAIL_INLINE_TIMEOUT"])
+    started = time.monotonic()
+    report: DeliveryReport | None = None
+    with app.app_context():
+        try:
+            report = deliver_pending(keys=list(keys), limit=len(keys), timeout=timeout)
+        except Exception:
+            log.exception("delivery right after the request failed; the outbox keeps the mail")
+        finally:
+            db.session.remove()
+    elapsed = time.monotonic() - started
+    if report is None or report.down is not None or elapsed > timeout:
+        pause = float(app.config["MAIL_INLINE_PAUSE"])
+        guard.trip(pause)
+        why = report.down if report is not None and report.down else f"took {elapsed:.2f} s"
+        log.warning("inline mail delivery paused for %.0f s in this process (%s)", pause, why)
+    return report
+
+
+def deliver_after_response(keys: Sequence[str]) -> None:
+    """Send these mails once the current response has gone to the client (see deliver_inline)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     wanted = list(keys)
-    timeout = float(app.config["MAIL_INLINE_TIMEOUT"])
-
-    def deliver() -> None:
-        with app.app_context():
-            try:
-                deliver_pending(keys=wanted, limit=len(wanted), timeout=timeout)
-            except Exception:
-                log.exception("delivery right after the request failed; the outbox keeps the mail")
-            finally:
-                db.session.remove()
+    if not breaker(app).allows():
+        return
 
     @after_this_request
     def _on_close(response: Response) -> Response:
-        response.call_on_close(deliver)
+        response.call_on_close(lambda: deliver_inline(app, wanted))
         return response
+
+
+def commit_and_deliver(session: DbSession, *, inline: bool = True) -> list[str]:
+    """Commit the caller's transaction, then send the mail it queued; their dedupe keys.
+
+    In a request (``inline`` and ``MAIL_INLINE_DELIVERY``) the mail goes once the response is
+    out; elsewhere, or when inline delivery is paused, it waits in the outbox for
+    ``flask hub deliver-mail`` or the worker.
+    """
+    keys = take_queued_keys(session)
+    session.commit()
+    if keys and inline and has_request_context() and current_app.config.get("MAIL_INLINE_DELIVERY", True):
+        deliver_after_response(keys)
+    return keys
+
+
+def rollback(session: DbSession) -> None:
+    """Roll back the caller's transaction and forget the mail it had queued."""
+    session.rollback()
+    take_queued_keys(session)

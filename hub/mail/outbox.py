@@ -1,7 +1,21 @@
 """The outbox: a mail is a row written in the same transaction as the change that causes it.
 
-``queue_message`` never commits and never sends; the edge that owns the transaction commits,
-then delivery (right after the request, or ``flask hub deliver-mail``) sends what is due.
+This module owns the ``outbox_messages`` table. ``queue_message`` never commits and never
+sends; the edge that owns the transaction commits, then delivery (right after the request, or
+``flask hub deliver-mail``) sends what is due.
+
+Delivery takes rows through :func:`claim` and writes outcomes through :func:`finish`. A claim
+is a lease that names the run (``locked_by``, ``locked_until``), committed before the run
+talks to the mail server; an outcome is written only while the run still holds that row's
+lease. So a crash never loses a mail (the lease runs out, the row is due again), and a run
+that outlived its lease cannot overwrite what the run that took over writes. On PostgreSQL
+the claim reads with ``FOR UPDATE SKIP LOCKED`` so that any number of workers share the
+outbox; on SQLite a guarded UPDATE does the same.
+
+Delivery is at least once, not exactly once: a process that dies after the server has
+accepted a mail and before its ``sent_at`` is committed leaves the row to be sent again
+(with the same Message-ID) once its lease runs out. Each outcome is committed right after
+its own send, so that window is one send, never a batch.
 """
 
 from __future__ import annotations
@@ -9,14 +23,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, insert
+from sqlalchemy import CursorResult, Table, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from hub.extensions import DbSession
+from hub.extensions import DbSession, db
 from hub.models import OutboxMessage
 from hub.timeutil import utcnow
 
@@ -84,12 +98,14 @@ def queue_message(
     action_url: str | None = None,
     registration_id: int | None = None,
     now: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
     """Write one mail to the outbox in the caller's transaction; never commits.
 
     A ``dedupe_key`` that is already in the outbox makes this a no-op (returns False), so a
-    mail keyed by what causes it goes out exactly once however often it is queued.
+    mail keyed by what causes it is queued once however often it is asked for.
     ``to`` must be a bare, validated address: names never go into address headers.
+    ``expires_at``: after this moment the mail is marked expired instead of sent (None: never).
     """
     check_recipient(to)
     if not dedupe_key or len(dedupe_key) > 200:
@@ -112,6 +128,7 @@ def queue_message(
             "created_at": now,
             "attempts": 0,
             "next_attempt_at": now,
+            "expires_at": expires_at,
         },
         ["dedupe_key"],
     )
@@ -124,3 +141,99 @@ def take_queued_keys(session: DbSession) -> list[str]:
     """The dedupe keys queued since the last call (call right after commit or rollback)."""
     keys: list[str] = session.info.pop(QUEUED_KEYS, [])
     return keys
+
+
+# --- claiming rows for delivery ----------------------------------------------------------------
+
+# A claimed row is due again after this, should a worker die. A run starts a send only in
+# the first half of its lease, so the lease must be more than twice the longest single send.
+LEASE = timedelta(minutes=10)
+BATCH = 20  # rows claimed at a time: a batch is sent well within its lease
+
+
+def open_rows() -> list[Any]:
+    """Rows that are neither sent, nor failed for good, nor expired."""
+    return [
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.expired_at.is_(None),
+    ]
+
+
+def _due(now: datetime, ignore_backoff: bool) -> list[Any]:
+    conditions = [
+        *open_rows(),
+        or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
+    ]
+    if not ignore_backoff:
+        conditions.append(OutboxMessage.next_attempt_at <= now)
+    return conditions
+
+
+def claim(
+    now: datetime,
+    me: str,
+    lease: timedelta,
+    limit: int,
+    keys: Sequence[str] | None,
+    ignore_backoff: bool,
+    after_id: int,
+) -> list[int]:
+    """Lease up to ``limit`` due rows to the run ``me`` and commit the lease; their ids in order.
+
+    ``ignore_backoff`` ignores ``next_attempt_at``, so such a run walks the outbox by id
+    (``after_id``) lest it pick up again the rows it has just failed.
+    """
+    session = db.session
+    stmt = select(OutboxMessage.id).where(*_due(now, ignore_backoff))
+    if keys is not None:
+        stmt = stmt.where(OutboxMessage.dedupe_key.in_(list(keys)))
+    if ignore_backoff:
+        stmt = stmt.where(OutboxMessage.id > after_id).order_by(OutboxMessage.id)
+    else:
+        stmt = stmt.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    stmt = stmt.limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    claimed: list[int] = []
+    for row_id in session.scalars(stmt).all():
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, *_due(now, ignore_backoff))
+                .values(locked_until=now + lease, locked_by=me)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if result.rowcount == 1:
+            claimed.append(row_id)
+    session.commit()
+    return claimed
+
+
+def finish(row_ids: Sequence[int], me: str, **values: Any) -> int:
+    """Write ``values`` and end the lease, only on rows ``me`` still holds; commits.
+
+    Returns how many rows were written: fewer than asked when another run has taken a row
+    over after this run's lease ran out.
+    """
+    if not row_ids:
+        return 0
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.locked_by == me)
+            .values(locked_until=None, locked_by=None, **values)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def claimed_row(row_id: int, me: str) -> OutboxMessage | None:
+    """The row as it is now, if the run ``me`` still holds its lease."""
+    row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+    return row if row is not None and row.locked_by == me else None

@@ -14,12 +14,15 @@ from hub.timeutil import utcnow
 
 
 class OutboxMessage(Base):
-    """One mail to one address. Delivered at most once: ``sent_at`` is set when it has gone.
+    """One mail to one address, delivered at least once: ``sent_at`` is set when it has gone.
 
-    A row is due when ``sent_at`` and ``failed_at`` are empty, ``next_attempt_at`` has passed
-    and no lease holds it. A delivery run claims a due row by writing its own token to
-    ``locked_by`` and a deadline to ``locked_until`` (a lease), and records the outcome only
-    while ``locked_by`` is still its token, so two workers never both mark one row.
+    A row ends in one of three ways: ``sent_at`` (the server took it), ``failed_at`` (refused
+    for good, or out of tries; ``last_error`` keeps the server's answer) or ``expired_at``
+    (its moment passed, ``expires_at``, or its sign-up was cancelled or erased: never sent).
+    A row is due when none of those is set, ``next_attempt_at`` has passed and no lease holds
+    it. A delivery run claims a due row by writing its own token to ``locked_by`` and a
+    deadline to ``locked_until`` (a lease), and records the outcome only while ``locked_by``
+    is still its token, so two workers never both mark one row.
     """
 
     __tablename__ = "outbox_messages"
@@ -50,5 +53,10 @@ class OutboxMessage(Base):
     # The token of the run holding the lease (a uuid per run); None when nobody holds it.
     locked_by: Mapped[str | None] = mapped_column(String(36))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Set when the server refused the address for good, or after MAIL_MAX_ATTEMPTS tries.
+    # Set when the server refused the mail for good (5xx), or after MAIL_MAX_ATTEMPTS tries.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # After this moment the mail is pointless (a reminder once the event has started, a
+    # confirm mail once its link has expired): it is marked expired instead of sent.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set instead of sending: expired, or its sign-up was cancelled or erased (last_error says).
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

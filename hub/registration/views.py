@@ -19,9 +19,8 @@ from werkzeug.exceptions import NotFound
 from hub.errors import render_error
 from hub.extensions import db, limiter
 from hub.i18n import current_language
+from hub.mail import delivery
 from hub.mail.compose import Links
-from hub.mail.delivery import deliver_after_response
-from hub.mail.outbox import take_queued_keys
 from hub.models import Event, Registration
 from hub.programme import queries
 from hub.registration import bp, service
@@ -40,15 +39,11 @@ def commit_and_deliver() -> None:
 
     What is not sent then (server down, slow) stays in the outbox for ``flask hub deliver-mail``.
     """
-    keys = take_queued_keys(db.session)
-    db.session.commit()
-    if keys and current_app.config.get("MAIL_INLINE_DELIVERY", True):
-        deliver_after_response(keys)
+    delivery.commit_and_deliver(db.session)
 
 
 def _rollback() -> None:
-    db.session.rollback()
-    take_queued_keys(db.session)
+    delivery.rollback(db.session)
 
 
 def _event_or_404(slug: str) -> Event:

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from hub.extensions import db
-from hub.mail import delivery
+from hub.mail import outbox
 from hub.mail.delivery import DeliveryReport, backoff, deliver_pending
 from hub.mail.outbox import queue_message
 from hub.models import OutboxMessage
@@ -53,7 +53,7 @@ def test_a_second_worker_after_the_first_ones_lease_never_sends_a_mail_twice(
 ) -> None:
     """A run longer than the lease (slow server, many mails): the second worker, started
     once the first run's lease would have run out, takes only mail nobody holds."""
-    monkeypatch.setattr(delivery, "LEASE", timedelta(seconds=1))
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=1))
     smtp_server.delay = 0.05
     addresses = _queue(60)
     reports: list[DeliveryReport] = []
@@ -78,7 +78,7 @@ def test_a_run_that_lost_its_lease_does_not_record_the_mail_again_and_says_so(
 ) -> None:
     """One send outlasts the whole lease: another run takes the row over and records it; the
     late run's result is not written over it, and its report tells the operator."""
-    monkeypatch.setattr(delivery, "LEASE", timedelta(seconds=0.5))
+    monkeypatch.setattr(outbox, "LEASE", timedelta(seconds=0.5))
     smtp_server.delay = 2.0
     _queue(1)
     reports: list[DeliveryReport] = []
@@ -155,7 +155,7 @@ def test_a_run_holds_one_small_batch_at_a_time_until_its_limit(smtp_server: SMTP
     assert smtp_server.data_begun.wait(timeout=10)
     held = [row for row in _rows() if row.locked_by is not None]
     run.join(timeout=60)
-    assert 0 < len(held) <= delivery.BATCH
+    assert 0 < len(held) <= outbox.BATCH
     assert len({row.locked_by for row in held}) == 1
     assert reports[0].sent == 41
     assert deliver_pending(limit=500).sent == 4

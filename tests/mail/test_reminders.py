@@ -138,7 +138,7 @@ def test_the_reminder_mail(app: Any, smtp_server: SMTPServer) -> None:
     assert run(now) == 2
     assert deliver_pending(now).sent == 2
     room, remote = (r.message for r in smtp_server.received)
-    assert room["Subject"].startswith("Reminder: Test event, ")
+    assert room["Subject"].startswith("Reminder: Test event starts ")
     room_text = room.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     remote_text = remote.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "you have a seat" in room_text

@@ -59,7 +59,7 @@ def test_sign_up_says_check_your_inbox_and_the_mail_goes_to_a_file(
     client: FlaskClient, app: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     make_event(capacity=10)
-    with caplog.at_level(logging.INFO, logger="hub.mail.delivery"):
+    with caplog.at_level(logging.INFO, logger="hub.mail.transports"):
         response = sign_up(client, organisation="Oslo Cancer Cluster")
     assert response.status_code == 302
     assert response.headers["Location"] == "/events/test-event/register/sent"
