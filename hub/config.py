@@ -28,7 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "Arendalsuka hub <noreply@localhost>",
     "MAIL_TIMEOUT": 10,
-    "MAIL_INLINE_DELIVERY": True,  # a request sends the mail it queued once its response is out
+    "MAIL_INLINE_DELIVERY": True,  # a request's mail is sent at once (else the worker sends it)
+    # True: by a background thread of the process; False: by the request's worker after the
+    # response is closed (costs that worker up to MAIL_INLINE_TIMEOUT when the server stalls).
+    "MAIL_INLINE_THREAD": True,
     # SMTP timeout (connect, banner, each answer) when a request sends the mail it just queued;
     # a failed or slower send pauses inline delivery in that process for MAIL_INLINE_PAUSE s.
     "MAIL_INLINE_TIMEOUT": 0.5,

@@ -71,6 +71,9 @@ def make_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         "MAIL_SINK_DIR": str(tmp_path / "mail"),
         "BASE_URL": "http://hub.test",
         "RATELIMIT_ENABLED": False,
+        # Inline mail goes when a test closes the response, so a test sees it at once; the
+        # background thread that production uses is tested in tests/mail/test_inline_delivery.py.
+        "MAIL_INLINE_THREAD": False,
     }
     config.update(overrides)
     return config

@@ -2,9 +2,11 @@
 
 Each received mail keeps its SMTP envelope (MAIL FROM, RCPT TO) and is parsed back with the
 email package, so a test sees exactly what a mail server would. ``refuse`` makes the server
-answer RCPT TO for an address with a given reply (e.g. "451 4.3.0 try later"); ``delay``
-makes it take that many seconds over each mail's DATA before accepting it (a slow server),
-and ``data_begun`` is set as soon as a mail's DATA has arrived.
+answer RCPT TO for an address with a given reply (e.g. "451 4.3.0 try later"); ``answer``
+makes it answer the next tries at a stage (MAIL, RCPT or DATA) with a reply, for any address;
+``delay`` makes it take that many seconds over each mail's DATA before accepting it (a slow
+server), and ``data_begun`` is set as soon as a mail's DATA has arrived.
+:func:`silent_server` is a mail port that accepts connections and never answers.
 """
 
 from __future__ import annotations
@@ -40,14 +42,25 @@ class _Handler:
     def __init__(self, server: SMTPServer) -> None:
         self.server = server
 
+    async def handle_MAIL(self, smtp: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        reply = self.server.next_answer("MAIL")
+        if reply:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(self, smtp: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        reply = self.server.refuse.get(address)
+        reply = self.server.refuse.get(address) or self.server.next_answer("RCPT")
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        reply = self.server.next_answer("DATA")
+        if reply:
+            return reply
         self.server.data_begun.set()
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
@@ -72,6 +85,7 @@ class SMTPServer:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
+        self.answers: dict[str, list[str]] = {}
         self.delay = 0.0
         self.data_begun = threading.Event()
         self.lock = threading.Lock()
@@ -85,6 +99,17 @@ class SMTPServer:
         controller.start()
         self.port = controller.port
         self._controller = controller
+
+    def answer(self, stage: str, reply: str, times: int = 1) -> None:
+        """Answer the next ``times`` tries at ``stage`` ("MAIL", "RCPT", "DATA") with ``reply``."""
+        assert stage in ("MAIL", "RCPT", "DATA")
+        with self.lock:
+            self.answers.setdefault(stage, []).extend([reply] * times)
+
+    def next_answer(self, stage: str) -> str | None:
+        with self.lock:
+            waiting = self.answers.get(stage)
+            return waiting.pop(0) if waiting else None
 
     def stop(self) -> None:
         if self._controller is not None:

@@ -12,14 +12,18 @@ lease (see :mod:`hub.mail.outbox`), sends each through the configured transport
   process dies between the server's reply and the commit of ``sent_at``. That window is one
   send, never a batch.
 
-Right after a request, :func:`commit_and_deliver` sends the mail that request queued, with a
-short timeout and behind a per-process circuit breaker: after one failed or slow inline send,
-inline delivery pauses in that process and the worker sends the mail.
+Right after a request, :func:`commit_and_deliver` hands the mail that request queued to a
+background thread of the process (:class:`Courier`), which sends it with a short timeout and
+behind a per-process circuit breaker: after one failed or slow inline send, inline delivery
+pauses in that process and the worker sends the mail. The visitor never waits for the server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import queue
 import threading
 import time
 import uuid
@@ -295,11 +299,83 @@ def deliver_inline(app: Flask, keys: Sequence[str]) -> DeliveryReport | None:
     return report
 
 
+class Courier:
+    """A background thread of this process (one per app) that sends what requests queued.
+
+    The request's worker hands the dedupe keys over and is free at once: a silent or slow
+    mail server costs the thread, never a visitor. Keys that arrive while it sends go in its
+    next run. What does not fit (``MAX_WAITING``) or is not sent stays in the outbox for the
+    worker. The thread is started on first use, and again in a forked child.
+    """
+
+    MAX_WAITING = 200  # hand-overs waiting for the thread; beyond that the worker sends them
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.waiting: queue.Queue[list[str]] = queue.Queue(self.MAX_WAITING)
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def submit(self, keys: Sequence[str]) -> bool:
+        """Hand keys to the thread; False when it has too much waiting already."""
+        with self.lock:
+            if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                self.pid = os.getpid()
+                self.waiting = queue.Queue(self.MAX_WAITING)
+                self.thread = threading.Thread(target=self._loop, name="hub-mail-courier", daemon=True)
+                self.thread.start()
+        try:
+            self.waiting.put_nowait(list(keys))
+        except queue.Full:
+            return False
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            keys = self.waiting.get()
+            taken = 1
+            with contextlib.suppress(queue.Empty):
+                while len(keys) < outbox.BATCH:
+                    keys += self.waiting.get_nowait()
+                    taken += 1
+            try:
+                deliver_inline(self.app, keys)
+            finally:
+                for _ in range(taken):
+                    self.waiting.task_done()
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Until everything handed over has been tried (for tests and a clean shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.waiting.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.waiting.unfinished_tasks
+
+
+def courier(app: Flask) -> Courier:
+    found = app.extensions.get("hub.mail.courier")
+    if found is None:
+        found = app.extensions.setdefault("hub.mail.courier", Courier(app))
+    assert isinstance(found, Courier)
+    return found
+
+
 def deliver_after_response(keys: Sequence[str]) -> None:
-    """Send these mails once the current response has gone to the client (see deliver_inline)."""
+    """Send these just-committed mails off the visitor's time (see :func:`deliver_inline`).
+
+    ``MAIL_INLINE_THREAD`` (the default): the process's :class:`Courier` thread sends them,
+    and the request's worker goes on at once. Otherwise the worker sends them itself once the
+    response has been closed, which costs it up to ``MAIL_INLINE_TIMEOUT`` when the server is
+    silent. Either way nothing is tried while the breaker is open: the worker sends the mail.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     wanted = list(keys)
     if not breaker(app).allows():
+        return
+    if app.config.get("MAIL_INLINE_THREAD", True):
+        if not courier(app).submit(wanted):
+            log.warning("inline mail delivery is behind; the worker sends these %d mails", len(wanted))
         return
 
     @after_this_request

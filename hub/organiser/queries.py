@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from itertools import groupby
 
 from sqlalchemy import func, select
 
 from hub.extensions import DbSession
-from hub.models import Account, Attendance, Event, Registration, RegistrationStatus
+from hub.models import Account, Attendance, Event, OutboxMessage, Registration, RegistrationStatus
 from hub.organiser.access import visible, visible_events
 from hub.registration import service as registration_service
 from hub.text import fold
@@ -167,6 +167,41 @@ def event_registrations(session: DbSession, event: Event) -> Sequence[Registrati
         .where(Registration.event_id == event.id)
         .order_by(Registration.created_at, Registration.id)
     ).all()
+
+
+@dataclass(frozen=True)
+class MailFailure:
+    """A sign-up's last mail, which the mail server refused for good (or that ran out of tries)."""
+
+    kind: str
+    failed_at: datetime
+    reason: str
+
+
+def failed_mail(session: DbSession, event: Event) -> dict[int, MailFailure]:
+    """Registration id -> its last mail's failure, for sign-ups whose last mail failed.
+
+    Two queries whatever the list's length: the organiser can phone those people instead.
+    """
+    last = (
+        select(func.max(OutboxMessage.id))
+        .join(Registration, Registration.id == OutboxMessage.registration_id)
+        .where(Registration.event_id == event.id)
+        .group_by(OutboxMessage.registration_id)
+    )
+    rows = session.execute(
+        select(
+            OutboxMessage.registration_id,
+            OutboxMessage.kind,
+            OutboxMessage.failed_at,
+            OutboxMessage.last_error,
+        ).where(OutboxMessage.id.in_(last.scalar_subquery()), OutboxMessage.failed_at.is_not(None))
+    )
+    return {
+        registration_id: MailFailure(kind, failed_at, last_error or "")
+        for registration_id, kind, failed_at, last_error in rows
+        if registration_id is not None and failed_at is not None
+    }
 
 
 def matches(registration: Registration, status: str | None, q: str) -> bool:

@@ -85,6 +85,7 @@ def event(slug: str) -> ResponseReturnValue:
         counts=queries.counts_by_event(db.session, [found.id])[found.id],
         registrations=queries.filter_registrations(registrations, args["status"], args["q"] or ""),
         waitlist=queries.waitlist(db.session, found),
+        failed_mail=queries.failed_mail(db.session, found),
         total=len(registrations),
         args=args,
         list_filters=queries.LIST_FILTERS,
