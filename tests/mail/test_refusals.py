@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hub.extensions import db
 from hub.mail.compose import Links, MailKind, queue_registration_mail
 from hub.mail.delivery import deliver_pending
-from hub.models import Account, Attendance, OutboxMessage, Registration, RegistrationStatus
+from hub.models import Account, Attendance, Event, OutboxMessage, Registration, RegistrationStatus
 from hub.timeutil import utcnow
 from tests.factories import make_event
 from tests.smtp import SMTPServer
@@ -23,9 +23,9 @@ PASSWORD = "correct horse battery"
 
 
 def confirmed(email: str, name: str = "Ada Lovelace") -> Registration:
-    event = make_event() if db.session.get(Registration, 1) is None else None
+    event = db.session.scalar(select(Event).where(Event.slug == "test-event")) or make_event()
     registration = Registration(
-        event_id=event.id if event else 1,
+        event_id=event.id,
         email=email,
         name=name,
         status=RegistrationStatus.CONFIRMED,
@@ -89,8 +89,8 @@ def test_a_5xx_at_any_stage_fails_after_one_try_and_the_organiser_sees_why(
     assert len(smtp_server.received) == 1
 
     page = organiser_list(client)
-    ada_row = page.split('id="r-%d"' % ada.id, 1)[1].split("</tr>", 1)[0]
-    bob_row = page.split('id="r-%d"' % bob.id, 1)[1].split("</tr>", 1)[0]
+    ada_row = page.split(f'id="r-{ada.id}"', 1)[1].split("</tr>", 1)[0]
+    bob_row = page.split(f'id="r-{bob.id}"', 1)[1].split("</tr>", 1)[0]
     assert "Our last mail did not arrive" in ada_row
     assert reason.split(": ", 1)[1] in ada_row
     assert "did not arrive" not in bob_row
