@@ -20,6 +20,7 @@ pauses in that process and the worker sends the mail. The visitor never waits fo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -305,7 +306,8 @@ class Courier:
     The request's worker hands the dedupe keys over and is free at once: a silent or slow
     mail server costs the thread, never a visitor. Keys that arrive while it sends go in its
     next run. What does not fit (``MAX_WAITING``) or is not sent stays in the outbox for the
-    worker. The thread is started on first use, and again in a forked child.
+    worker. The thread is started on first use, and again in a forked child. At exit the
+    process gives it a moment to finish (a mail it holds would otherwise wait out its lease).
     """
 
     MAX_WAITING = 200  # hand-overs waiting for the thread; beyond that the worker sends them
@@ -325,6 +327,8 @@ class Courier:
                 self.waiting = queue.Queue(self.MAX_WAITING)
                 self.thread = threading.Thread(target=self._loop, name="hub-mail-courier", daemon=True)
                 self.thread.start()
+                grace = 2 * float(self.app.config["MAIL_INLINE_TIMEOUT"]) + 1
+                atexit.register(self.wait_idle, grace)
         try:
             self.waiting.put_nowait(list(keys))
         except queue.Full:
