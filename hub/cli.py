@@ -112,7 +112,7 @@ def deliver_mail_command(limit: int, retry_now: bool) -> None:
 
 @hub_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue the reminders that are due (REMINDER_OFFSETS before each event), each exactly once."""
+    """Queue the reminders that are due (REMINDER_OFFSETS before each event), each queued once."""
     from hub import jobs
 
     try:

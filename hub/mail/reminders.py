@@ -3,7 +3,9 @@
 For an offset such as 24h, the reminder window of an event opens 24 hours before it starts
 and closes when it starts. ``queue_due_reminders`` may run every minute (or late, after a
 worker was down): every run queues what is due, and the dedupe key
-``reminder:<registration id>:<offset>`` makes a second queueing a no-op.
+``reminder:<registration id>:<offset>`` makes a second queueing a no-op. Queued once is not
+sent once: delivery is at least once (see :mod:`hub.mail.outbox`). A reminder expires at the
+start: one still in the outbox then is marked expired, never sent late.
 
 Two rules keep the inbox sensible:
 

@@ -162,3 +162,42 @@ def test_a_run_holds_one_small_batch_at_a_time_until_its_limit(smtp_server: SMTP
     assert Counter(r.rcpt_tos[0] for r in smtp_server.received) == Counter(
         f"p{i}@example.org" for i in range(45)
     )
+
+
+class _Died(BaseException):
+    """The process dies (SIGKILL, power cut) at the worst moment."""
+
+
+def test_a_process_that_dies_after_the_servers_reply_sends_that_one_mail_twice(
+    smtp_server: SMTPServer, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At least once, and the duplicate window is one send: the mail accepted just before the
+    crash goes again (same Message-ID) once the lease runs out; the batch's others go once."""
+    addresses = _queue(5)
+    real_finish = outbox.finish
+    sends = 0
+
+    def finish_or_die(row_ids: Any, me: str, **values: Any) -> int:
+        nonlocal sends
+        if "sent_at" in values:
+            sends += 1
+            if sends == 3:
+                db.session.rollback()
+                raise _Died()  # the server said 250; the commit never happens
+        return real_finish(row_ids, me, **values)
+
+    monkeypatch.setattr("hub.mail.delivery.finish", finish_or_die)
+    now = utcnow()
+    with pytest.raises(_Died):
+        deliver_pending(now)
+    db.session.rollback()
+    assert [r.sent_at is not None for r in _rows()] == [True, True, False, False, False]
+
+    monkeypatch.setattr("hub.mail.delivery.finish", real_finish)
+    assert deliver_pending(now + timedelta(minutes=1)).sent == 0  # still leased to the dead run
+    report = deliver_pending(now + outbox.LEASE + timedelta(seconds=1))
+    assert report.sent == 3
+    per_address = Counter(r.rcpt_tos[0] for r in smtp_server.received)
+    assert per_address == {a: (2 if a == addresses[2] else 1) for a in addresses}
+    ids = [r.message["Message-ID"] for r in smtp_server.to(addresses[2])]
+    assert ids[0] == ids[1]  # the receiver can tell it is the same mail
