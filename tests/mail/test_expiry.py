@@ -13,29 +13,14 @@ from hub.extensions import db
 from hub.mail.compose import Links
 from hub.mail.delivery import deliver_pending
 from hub.mail.reminders import parse_offsets, queue_due_reminders
-from hub.models import Attendance, Event, OutboxMessage, Registration, RegistrationStatus
+from hub.models import OutboxMessage
 from hub.registration import service
 from hub.timeutil import utcnow
 from tests.factories import make_event
+from tests.mail.test_reminders import add
 from tests.smtp import SMTPServer
 
 OFFSETS = parse_offsets("24h,1h")
-
-
-def confirmed(event: Event, email: str, placed_at: Any) -> Registration:
-    registration = Registration(
-        event_id=event.id,
-        email=email,
-        name=email.split("@")[0],
-        status=RegistrationStatus.CONFIRMED,
-        attendance=Attendance.IN_PERSON,
-        created_at=placed_at,
-        confirmed_at=placed_at,
-        locale="en",
-    )
-    db.session.add(registration)
-    db.session.commit()
-    return registration
 
 
 def rows(kind: str) -> list[OutboxMessage]:
@@ -48,8 +33,8 @@ def test_a_reminder_not_sent_before_the_start_is_expired_not_sent(
 ) -> None:
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     event = make_event(starts_at=start)
-    confirmed(event, "ada@example.org", start - timedelta(days=10))
-    confirmed(event, "bob@example.org", start - timedelta(days=10))
+    add(event, "ada@example.org", start - timedelta(days=10))
+    add(event, "bob@example.org", start - timedelta(days=10))
     queue_due_reminders(db.session, start - timedelta(minutes=50), OFFSETS, Links.from_app())
     db.session.commit()
     (ada, _bob) = rows("reminder")
@@ -79,7 +64,7 @@ def test_after_a_long_outage_no_reminder_goes_out_for_a_past_event(
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     event = make_event(starts_at=start)
     for i in range(5):
-        confirmed(event, f"p{i}@example.org", start - timedelta(days=10))
+        add(event, f"p{i}@example.org", start - timedelta(days=10))
     queue_due_reminders(db.session, start - timedelta(hours=20), OFFSETS, Links.from_app())
     db.session.commit()
     report = deliver_pending(start + timedelta(days=400))
@@ -107,7 +92,7 @@ def test_mail_for_a_cancelled_sign_up_is_dropped_but_the_cancellation_goes(
 ) -> None:
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     event = make_event(starts_at=start)
-    ada = confirmed(event, "ada@example.org", start - timedelta(days=10))
+    ada = add(event, "ada@example.org", start - timedelta(days=10))
     now = start - timedelta(minutes=50)
     queue_due_reminders(db.session, now, OFFSETS, Links.from_app())
     service.cancel(db.session, ada, now=now, links=Links.from_app())
@@ -122,7 +107,7 @@ def test_mail_for_a_cancelled_sign_up_is_dropped_but_the_cancellation_goes(
 def test_mail_for_an_erased_sign_up_is_dropped(smtp_server: SMTPServer, app: Any) -> None:
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     event = make_event(starts_at=start)
-    ada = confirmed(event, "ada@example.org", start - timedelta(days=10))
+    ada = add(event, "ada@example.org", start - timedelta(days=10))
     now = start - timedelta(minutes=50)
     queue_due_reminders(db.session, now, OFFSETS, Links.from_app())
     db.session.delete(ada)

@@ -18,6 +18,7 @@ from hub.mail.reminders import parse_offsets, queue_due_reminders
 from hub.models import Attendance, Registration, RegistrationStatus
 from hub.timeutil import local, utcnow
 from tests.factories import make_event
+from tests.mail.test_delivery import html_part, text_part
 from tests.smtp import SMTPServer
 
 MAP = "https://www.openstreetmap.org/search?query=" + quote_plus("Test hall, Teaterplassen 2, 4836 Arendal")
@@ -45,18 +46,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "watch": "Se her når det starter:",
     },
 }
-
-
-def plain(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def html(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("html",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def remind(
@@ -95,7 +84,7 @@ def test_the_reminder_reads_right(
     message = remind(smtp_server, start, attendance, locale, offset)
     words = EXPECTED[locale]
     when = words[offset].format(time=local(start).strftime("%H:%M"))
-    text, page = plain(message), html(message)
+    text, page = text_part(message), html_part(message)
 
     assert message["Subject"] == words["subject"].format(when=when)
     lead = words["in_person" if attendance == Attendance.IN_PERSON else "online"].format(when=when)
