@@ -275,8 +275,9 @@ def breaker(app: Flask) -> Breaker:
 def deliver_inline(app: Flask, keys: Sequence[str]) -> DeliveryReport | None:
     """Send these just-queued mails now, within ``MAIL_INLINE_TIMEOUT``; None when paused.
 
-    A server that is down or slower than the timeout trips the breaker: this process leaves
-    mail to the worker for ``MAIL_INLINE_PAUSE`` seconds. Never raises: the outbox keeps the mail.
+    A server that is down, or slower than the timeout for each mail, trips the breaker: this
+    process leaves mail to the worker for ``MAIL_INLINE_PAUSE`` seconds. Never raises: the
+    outbox keeps the mail.
     """
     guard = breaker(app)
     if not guard.allows():
@@ -292,7 +293,7 @@ def deliver_inline(app: Flask, keys: Sequence[str]) -> DeliveryReport | None:
         finally:
             db.session.remove()
     elapsed = time.monotonic() - started
-    if report is None or report.down is not None or elapsed > timeout:
+    if report is None or report.down is not None or elapsed > timeout * max(len(keys), 1):
         pause = float(app.config["MAIL_INLINE_PAUSE"])
         guard.trip(pause)
         why = report.down if report is not None and report.down else f"took {elapsed:.2f} s"
