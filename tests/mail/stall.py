@@ -119,8 +119,11 @@ def warm_up(port: int, slug: str, workers: int = 4) -> None:
         thread.join(timeout=60)
 
 
-def concurrent_signups(port: int, slug: str, count: int = 12, pages: int = 12) -> Latencies:
-    """``count`` sign-ups with distinct addresses and ``pages`` event-page views, all at once."""
+def concurrent_signups(
+    port: int, slug: str, count: int = 12, pages: int = 12, tag: str = "person"
+) -> Latencies:
+    """``count`` sign-ups with distinct addresses (``<tag><n>@example.org``) and ``pages``
+    event-page views, all at once."""
     warm_up(port, slug)
     signups: list[float] = []
     views: list[float] = []
@@ -131,7 +134,7 @@ def concurrent_signups(port: int, slug: str, count: int = 12, pages: int = 12) -
     def sign_up(index: int) -> None:
         form = {
             "name": f"Person {index}",
-            "email": f"person{index}@example.org",
+            "email": f"{tag}{index}@example.org",
             "attendance": "in_person",
             "consent": "y",
         }

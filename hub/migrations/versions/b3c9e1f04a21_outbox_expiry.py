@@ -1,7 +1,7 @@
 """outbox: expires_at and expired_at (time-bound mail is never sent late)
 
 Revision ID: b3c9e1f04a21
-Revises: 7e533306ffa9
+Revises: cc008437c14e
 Create Date: 2026-12-06 12:30:00
 
 """
@@ -13,7 +13,7 @@ import hub.models.types
 
 # revision identifiers, used by Alembic.
 revision = "b3c9e1f04a21"
-down_revision = "7e533306ffa9"
+down_revision = "cc008437c14e"
 branch_labels = None
 depends_on = None
 
