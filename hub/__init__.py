@@ -76,12 +76,13 @@ def trust_proxies(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    from hub import i18n, security
+    from hub import cache, i18n, security
     from hub.database import init_database
     from hub.extensions import csrf, db, limiter, mail, migrate
 
     init_database(app)
     security.init_app(app)  # first: its request checks run before any other
+    cache.init_app(app)  # then cached public pages are answered (before the rate limiter's hook)
     migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
     csrf.init_app(app)
     mail.init_app(app)

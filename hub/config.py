@@ -67,6 +67,12 @@ DEFAULTS: dict[str, Any] = {
     # Behind a load balancer or reverse proxy: how many proxies set X-Forwarded-For/-Proto.
     # 0 trusts none (rate limits would otherwise count every visitor as the proxy).
     "PROXY_FIX_X_FOR": 0,
+    # Public pages cached under the data version (hub/cache.py).
+    "CACHE_ENABLED": True,
+    "CACHE_MAX_AGE": 30,  # seconds a browser or CDN may reuse a public page without asking
+    "CACHE_VERSION_TTL": 1.0,  # seconds a process trusts its copy of the data version
+    "CACHE_MAX_ENTRIES": 2000,  # rendered responses kept per process
+    "PUBLIC_FORM_MAX_AGE": 12 * 3600,  # seconds a sign-up form's token stays valid
 }
 
 

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models, one module per concern."""
 
 from hub.models.accounts import Account, AccountSession, LoginThrottle, account_organisers
+from hub.models.cache import DataVersion
 from hub.models.livestream import Livestream, QuotaUsage, StreamStatus, YouTubeChannel
 from hub.models.mail import OutboxMessage
 from hub.models.programme import AgendaItem, Event, Festival, Organiser, Venue, event_organisers
@@ -11,6 +12,7 @@ __all__ = [
     "AccountSession",
     "AgendaItem",
     "Attendance",
+    "DataVersion",
     "Event",
     "Festival",
     "Livestream",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import Base
@@ -25,6 +25,8 @@ event_organisers = Table(
 
 
 class Festival(Base):
+    """One year's festival: a programme file is one festival, identified by its slug."""
+
     __tablename__ = "festivals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +36,10 @@ class Festival(Base):
     youtube_channel: Mapped[str | None] = mapped_column(String(200))
     host: Mapped[str | None] = mapped_column(String(200))
     intro: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The festival's dates when the file gives them (local days, inclusive); the importer
+    # refuses an event outside them. Unset: the days of its events.
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
 
     events: Mapped[list[Event]] = relationship(back_populates="festival")
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import icalendar
 
 from hub.models import Event, Festival, StreamStatus
-from hub.timeutil import OSLO, local, utcnow
+from hub.programme.schema import (
+    AgendaEntry,
+    EventEntry,
+    FestivalEntry,
+    LivestreamEntry,
+    ProgrammeFile,
+    Speaker,
+    VenueEntry,
+)
+from hub.timeutil import OSLO, as_utc, local, utcnow
 
 PRODID = "-//Arendalsuka hub//programme//EN"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://arendalsuka-hub/events/")
@@ -31,6 +42,51 @@ def watch_url(event: Event) -> str | None:
 def stream_status(event: Event) -> str:
     stream = event.livestream
     return stream.status.value if stream is not None and stream.video_id else StreamStatus.NONE.value
+
+
+@dataclass(frozen=True)
+class CalendarLinks:
+    """"Add to calendar" links for web calendars, and the venue on a map (plain links: no
+    request reaches a third party until the visitor clicks)."""
+
+    google: str
+    outlook: str
+    map: str | None
+
+
+def _utc_stamp(value: datetime) -> str:
+    return as_utc(value).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar_links(event: Event) -> CalendarLinks:
+    where = ", ".join(p for p in (event.venue.name, event.venue.address) if p) if event.venue else ""
+    details = event.description.split("\n\n")[0][:500] if event.description else ""
+    google = "https://calendar.google.com/calendar/render?" + urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": event.title,
+            "dates": f"{_utc_stamp(event.starts_at)}/{_utc_stamp(event.ends_at)}",
+            "details": details,
+            "location": where,
+            "ctz": OSLO.key,
+        }
+    )
+    outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": event.title,
+            "startdt": as_utc(event.starts_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "enddt": as_utc(event.ends_at).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "body": details,
+            "location": where,
+        }
+    )
+    place = None
+    if event.venue is not None:
+        query = event.venue.address or event.venue.name
+        place = "https://www.openstreetmap.org/search?" + urlencode({"query": query})
+    return CalendarLinks(google=google, outlook=outlook, map=place)
 
 
 def event_uid(event: Event) -> str:
@@ -82,59 +138,65 @@ def calendar(events: Sequence[Event], base_url: str, name: str) -> bytes:
     return bytes(cal.to_ical())
 
 
-def _iso(value: datetime | None) -> str | None:
-    return local(value).isoformat() if value is not None else None
+def event_entry(event: Event) -> EventEntry:
+    """One event in the programme file's typed shape."""
+    stream = event.livestream
+    return EventEntry(
+        slug=event.slug,
+        title=event.title,
+        language=event.language,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        venue=VenueEntry(name=event.venue.name, address=event.venue.address) if event.venue else None,
+        organisers=tuple(o.name for o in event.organisers),
+        description=event.description,
+        capacity=event.capacity,
+        attendance=tuple(event.attendance),
+        agenda=tuple(
+            AgendaEntry(
+                title=item.title,
+                starts_at=item.starts_at,
+                ends_at=item.ends_at,
+                note=item.note,
+                speakers=tuple(Speaker(name=s["name"], role=s.get("role")) for s in item.speakers),
+            )
+            for item in event.agenda
+        ),
+        read_more=event.read_more_url,
+        livestream_link=event.livestream_url,
+        livestream=LivestreamEntry(
+            video_id=stream.video_id if stream else None,
+            pinned=stream.pinned if stream else False,
+            status=stream_status(event),
+            watch_url=watch_url(event),
+            scheduled_start=stream.scheduled_start if stream else None,
+            concurrent_viewers=stream.concurrent_viewers if stream else None,
+        ),
+        recap=event.recap,
+    )
 
 
 def event_record(event: Event) -> dict[str, Any]:
     """One event in the programme file shape."""
-    return {
-        "slug": event.slug,
-        "title": event.title,
-        "language": event.language,
-        "starts_at": _iso(event.starts_at),
-        "ends_at": _iso(event.ends_at),
-        "venue": {"name": event.venue.name, "address": event.venue.address} if event.venue else None,
-        "organisers": [o.name for o in event.organisers],
-        "description": event.description,
-        "capacity": event.capacity,
-        "attendance": list(event.attendance),
-        "agenda": [
-            {
-                "starts_at": _iso(item.starts_at),
-                "ends_at": _iso(item.ends_at),
-                "title": item.title,
-                "speakers": item.speakers,
-                "note": item.note,
-            }
-            for item in event.agenda
-        ],
-        "links": {"read_more": event.read_more_url, "livestream": event.livestream_url},
-        "livestream": {
-            "video_id": event.livestream.video_id if event.livestream else None,
-            "pinned": event.livestream.pinned if event.livestream else False,
-            "status": stream_status(event),
-            "watch_url": watch_url(event),
-            "scheduled_start": _iso(event.livestream.scheduled_start) if event.livestream else None,
-            "concurrent_viewers": event.livestream.concurrent_viewers if event.livestream else None,
-        },
-        "recap": event.recap,
-    }
+    return event_entry(event).to_json()
 
 
-def programme_document(festival: Festival | None, events: Sequence[Event]) -> dict[str, Any]:
+def festival_entry(festival: Festival) -> FestivalEntry:
+    return FestivalEntry(
+        slug=festival.slug,
+        name=festival.name,
+        timezone=festival.timezone,
+        youtube_channel=festival.youtube_channel,
+        host=festival.host,
+        intro=festival.intro,
+        starts_on=festival.starts_on,
+        ends_on=festival.ends_on,
+    )
+
+
+def programme_document(festival: Festival, events: Sequence[Event]) -> dict[str, Any]:
     """The whole programme in the file shape that ``flask hub import`` reads back."""
-    return {
-        "festival": {
-            "slug": festival.slug if festival else "",
-            "name": festival.name if festival else "",
-            "timezone": festival.timezone if festival else OSLO.key,
-            "youtube_channel": festival.youtube_channel if festival else None,
-            "host": festival.host if festival else None,
-            "intro": festival.intro if festival else None,
-        },
-        "events": [event_record(e) for e in events],
-    }
+    return ProgrammeFile(festival=festival_entry(festival), events=tuple(map(event_entry, events))).to_json()
 
 
 def _hhmm(seconds: float) -> str:

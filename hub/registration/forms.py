@@ -6,9 +6,11 @@ import unicodedata
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectChoice, StringField
+from itsdangerous import BadData, TimestampSigner
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from hub.mail.outbox import OutboxError, check_recipient
@@ -58,7 +60,51 @@ def email_field() -> EmailField:
     )
 
 
-class SignupForm(FlaskForm):  # type: ignore[misc]
+FORM_TOKEN_SALT = "hub.public-form"
+FORM_TOKEN_VALUE = b"public-form"
+
+
+def _signer() -> TimestampSigner:
+    return TimestampSigner(str(current_app.config["SECRET_KEY"]), salt=FORM_TOKEN_SALT)
+
+
+def new_form_token() -> str:
+    """A signed, time-stamped token that needs no server session (the page can be cached)."""
+    return _signer().sign(FORM_TOKEN_VALUE).decode()
+
+
+def valid_form_token(form: FlaskForm, field: Any) -> None:
+    # Cross-site POSTs never get here: hub/security.py refuses them for every form first.
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    sent = field.raw_data[0] if field.raw_data else ""  # never the default a fresh form gets
+    try:
+        _signer().unsign(str(sent), max_age=int(current_app.config["PUBLIC_FORM_MAX_AGE"]))
+    except BadData:
+        raise ValidationError(_l("The form has expired. Please send it again.")) from None
+
+
+class PublicForm(FlaskForm):  # type: ignore[misc]
+    """A form a visitor without a session sends (sign-up, confirm, cancel, new links).
+
+    Instead of Flask-WTF's session-bound CSRF token (which would set a cookie on every
+    public page, so no shared cache could hold it), it carries a signed, time-limited token;
+    a POST the browser says came from another site is refused before it gets here (the
+    Origin / Sec-Fetch-Site check in hub/security.py). The organiser area keeps the normal
+    session CSRF.
+    """
+
+    class Meta:
+        csrf = False
+
+    form_token = HiddenField(validators=[valid_form_token], default=new_form_token)
+
+    @property
+    def expired(self) -> bool:
+        return "form_token" in self.errors
+
+
+class SignupForm(PublicForm):
     name = StringField(
         _l("Name"),
         filters=[_strip],
@@ -110,11 +156,11 @@ class SignupForm(FlaskForm):  # type: ignore[misc]
         return Attendance(field.data)
 
 
-class NewLinkForm(FlaskForm):  # type: ignore[misc]
+class NewLinkForm(PublicForm):
     """Ask for fresh links: the address is enough (the answer is the same for any address)."""
 
     email = email_field()
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
-    """A one-button form (confirm, cancel): only the CSRF token."""
+class ActionForm(PublicForm):
+    """A one-button form (confirm, cancel): only the form token."""

@@ -17,14 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from hub.errors import render_error
-from hub.extensions import db, limiter
+from hub.extensions import csrf, db, limiter
 from hub.i18n import current_language
 from hub.mail import delivery
 from hub.mail.compose import Links
 from hub.models import Event, Registration
 from hub.programme import queries
 from hub.registration import bp, service
-from hub.registration.forms import ActionForm, NewLinkForm, SignupForm
+from hub.registration.forms import ActionForm, NewLinkForm, SignupForm, new_form_token
 from hub.security import personal
 from hub.timeutil import utcnow
 from hub.tokens import Purpose
@@ -63,6 +63,14 @@ def signup_form_for(event: Event) -> SignupForm:
 
 
 @bp.app_template_global()
+def signup_label(event: Event) -> str:
+    """What the sign-up buttons say: a full room puts in-person sign-ups on the waiting list."""
+    if event.is_full and event.offers_in_person:
+        return str(_("Join the waiting list"))
+    return str(_("Sign up"))
+
+
+@bp.app_template_global()
 def signup_notice(event: Event) -> str | None:
     """A message for the whole form (e.g. it had expired), shown above it."""
     notice: str | None = g.get("signup_notice")
@@ -79,6 +87,10 @@ def register_form(slug: str) -> ResponseReturnValue:
     return redirect(url_for("programme.event", slug=slug, _anchor="signup"))
 
 
+def _expired_notice() -> str:
+    return str(_("The form had expired, or did not come from this site. Please check it and send it again."))
+
+
 @bp.post("/events/<slug>/register")
 @limiter.limit(_signup_limit, methods=["POST"])
 def register(slug: str) -> ResponseReturnValue:
@@ -86,6 +98,9 @@ def register(slug: str) -> ResponseReturnValue:
     form = SignupForm.for_event(event)
     if not form.validate_on_submit():
         notice = _("Please correct the marked fields and send the form again.")
+        if form.expired:
+            form.form_token.data = new_form_token()
+            notice = _expired_notice()
         return _event_page(event, form, notice), 400
     details = service.SignupDetails(
         name=form.name.data,
@@ -154,6 +169,13 @@ def _act(action: Any, registration: Registration) -> None:
         flash(str(exc.message), "error")
 
 
+def _refused_button() -> ResponseReturnValue | None:
+    """A POST of a one-button form with a stale or cross-site token: say so plainly (400)."""
+    if ActionForm().validate_on_submit():
+        return None
+    return render_template("registration/form_expired.html", message=_expired_notice(), back=request.path), 400
+
+
 @bp.route("/registrations/confirm/<token>", methods=["GET", "POST"])
 @personal
 def confirm(token: str) -> ResponseReturnValue:
@@ -161,7 +183,10 @@ def confirm(token: str) -> ResponseReturnValue:
         registration = _from_link(Purpose.CONFIRM, token, "CONFIRM_TOKEN_MAX_AGE")
     except service.InvalidLink as exc:
         return _bad_link(exc)
-    if request.method == "POST" and ActionForm().validate_on_submit():
+    if request.method == "POST":
+        refused = _refused_button()
+        if refused is not None:
+            return refused
         _act(service.confirm, registration)
         return redirect(url_for(".confirm", token=token))
     links = Links.from_app()
@@ -180,7 +205,10 @@ def cancel(token: str) -> ResponseReturnValue:
         registration = _from_link(Purpose.CANCEL, token, "CANCEL_TOKEN_MAX_AGE")
     except service.InvalidLink as exc:
         return _bad_link(exc)
-    if request.method == "POST" and ActionForm().validate_on_submit():
+    if request.method == "POST":
+        refused = _refused_button()
+        if refused is not None:
+            return refused
         _act(service.cancel, registration)
         return redirect(url_for(".cancel", token=token))
     return _link_page(registration, "registration/cancel.html", token)
@@ -208,7 +236,7 @@ def new_link() -> ResponseReturnValue:
 @bp.errorhandler(CSRFError)
 def csrf_failed(error: CSRFError) -> ResponseReturnValue:
     """An expired or forged form token: say so plainly, keep what was typed on the sign-up form."""
-    notice = _("The form had expired, or did not come from this site. Please check it and send it again.")
+    notice = _expired_notice()
     if request.endpoint == "registration.register" and request.view_args:
         event = queries.event_by_slug(db.session, str(request.view_args["slug"]))
         if event is None:  # answered, not raised: an error raised in an error handler is a 500
@@ -216,3 +244,9 @@ def csrf_failed(error: CSRFError) -> ResponseReturnValue:
         form = SignupForm.for_event(event)
         return _event_page(event, form, notice), 400
     return render_template("registration/form_expired.html", message=notice, back=request.path), 400
+
+
+# These forms carry their own session-free token (registration/forms.py PublicForm), so a
+# visitor gets no session cookie and the event page can be cached.
+for _view in (register, confirm, cancel, new_link):
+    csrf.exempt(_view)

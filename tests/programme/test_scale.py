@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from pathlib import Path
+from typing import Any
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -12,7 +16,13 @@ from hub.extensions import db
 from hub.models import Event
 from hub.programme.importer import import_programme
 from hub.programme.synthetic import generate_programme
-from tests.conftest import counted_queries
+from tests.conftest import counted_queries, make_config
+
+
+@pytest.fixture
+def app_config(tmp_path: Path) -> dict[str, Any]:
+    """Rendering is measured here, not the cache in front of it."""
+    return make_config(tmp_path, CACHE_ENABLED=False)
 
 
 def load(events: int) -> None:
@@ -36,8 +46,10 @@ def test_queries_do_not_grow_with_the_number_of_events(app: Flask, client: Flask
     import_programme(db.session, generate_programme(events=1500, days=7, venues=60, seed=8))
     db.session.commit()
     large = {path: queries_for(client, path) for path in paths}
-    assert large == small
-    assert max(large.values()) <= 8
+    # The same statements at 30 and 1,500 events (a search that found nothing at 30 skips
+    # the two eager loads of the found events' organisers and livestreams).
+    assert all(small[path] <= large[path] <= small[path] + 2 for path in paths)
+    assert max(large.values()) <= 10
 
 
 def test_a_large_programme_is_shown_one_day_at_a_time(app: Flask, client: FlaskClient) -> None:
@@ -45,7 +57,7 @@ def test_a_large_programme_is_shown_one_day_at_a_time(app: Flask, client: FlaskC
     import_programme(db.session, data)
     db.session.commit()
     html = client.get("/?lang=en").get_data(as_text=True)
-    assert "1500 events match; showing one day at a time." in html
+    assert "1500 events; showing one day at a time." in html
     shown = len(re.findall(r'class="event-card"', html))
     first_day = [e for e in data["events"] if e["starts_at"].startswith("2023-08-14")]
     assert shown == len(first_day)

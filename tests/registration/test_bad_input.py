@@ -164,35 +164,59 @@ def test_html_and_script_in_every_field_is_shown_escaped(client: FlaskClient, ev
     assert field_error(response.text, "email").startswith("Please enter a valid email address")
 
 
-def test_a_forged_csrf_token_gets_a_clear_message_and_keeps_the_typed_values(
+def test_a_forged_form_token_gets_a_clear_message_and_keeps_the_typed_values(
     client: FlaskClient, event: Any, app: Any
 ) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     page = client.get("/events/test-event?lang=en").text
-    assert 'name="csrf_token"' in page
+    assert 'name="form_token"' in page
     for token in ("forged", None):
         data = {**GOOD, "organisation": "Oslo Cancer Cluster"}
         if token:
-            data["csrf_token"] = token
+            data["form_token"] = token
         response = client.post(URL, data=data)
         assert response.status_code == 400
         assert "The form had expired, or did not come from this site." in response.text
         assert input_value(response.text, "name") == "Ada Lovelace"
         assert input_value(response.text, "organisation") == "Oslo Cancer Cluster"
-        assert 'name="csrf_token"' in response.text  # a fresh token to send it again
+        assert 'name="form_token"' in response.text  # a fresh token to send it again
     assert registrations() == 0
 
     # With the token from the page, the same form goes through.
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)
     assert token is not None
-    assert client.post(URL, data={**GOOD, "csrf_token": token.group(1)}).status_code == 302
+    assert client.post(URL, data={**GOOD, "form_token": token.group(1)}).status_code == 302
     assert registrations() == 1
 
     # The one-button pages refuse a forged token just as clearly.
     (mail,) = outbox("confirm")
     assert mail.action_url is not None
     confirm_path = mail.action_url.removeprefix("http://hub.test")
-    response = client.post(confirm_path + "?lang=en", data={"csrf_token": "forged"})
+    response = client.post(confirm_path + "?lang=en", data={"form_token": "forged"})
     assert response.status_code == 400
     assert "The form had expired, or did not come from this site." in response.text
     assert db.session.scalar(select(Registration.status)) == "pending"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+    ],
+)
+def test_a_sign_up_posted_from_another_site_is_refused_even_with_a_valid_token(
+    client: FlaskClient, event: Any, app: Any, headers: dict[str, str]
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/events/test-event?lang=en").text
+    token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    response = client.post(URL, data={**GOOD, "form_token": token.group(1)}, headers=headers)
+    assert response.status_code == 400
+    assert "The form had expired, or did not come from this site." in response.text
+    assert registrations() == 0
+    same_site = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
+    assert client.post(URL, data={**GOOD, "form_token": token.group(1)}, headers=same_site).status_code == 302
+    assert registrations() == 1

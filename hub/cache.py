@@ -1,0 +1,279 @@
+"""Public pages served from memory, under a data version that every write moves on.
+
+Why: at festival scale the programme, the event pages and the whole-festival feeds cost tens
+of milliseconds to a few seconds to build, and tens of thousands of visitors ask for the same
+few hundred of them.
+
+How:
+
+- One counter, the *data version*, lives in the shared database (``data_version``, one row).
+  A session hook notices every flushed change to programme, registration and livestream
+  rows, and every bulk INSERT/UPDATE/DELETE statement on their tables, and bumps the counter
+  once the transaction has committed. Nobody calls anything: a new write path (an organiser
+  editing an event, a sign-up window closing early) is covered as soon as it writes through
+  the session.
+- A rendered public response is kept in this process's memory, keyed by the data version,
+  the minute (pages show what is on now), the interface language and the URL. Every process
+  reads the version from the database, at most every ``CACHE_VERSION_TTL`` seconds (default
+  1; a write in this process is seen at once), so every worker and instance agrees within
+  that time.
+- Responses carry a strong ETag (a hash of the body) and ``Cache-Control: public`` with a
+  short max-age, so browsers revalidate with ``If-None-Match`` (answered 304) and a CDN or
+  shared cache may hold them. A visitor with a session cookie (an organiser, someone who
+  picked a language or has a flashed message waiting) always gets a fresh, private page.
+
+The bump happens after the commit, never inside the writer's transaction: a version row
+updated inside every sign-up would serialise all writers on one row lock. A reader reads the
+version before it reads the data, so a page is never cached under a version newer than its
+data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, ParamSpec
+
+from flask import Flask, Response, current_app, make_response, request, session
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from hub.extensions import db
+from hub.models import (
+    AgendaItem,
+    DataVersion,
+    Event,
+    Festival,
+    Livestream,
+    Organiser,
+    Registration,
+    Venue,
+)
+
+P = ParamSpec("P")
+
+# Rows whose change can change a public page or feed.
+TRACKED_MODELS: tuple[type, ...] = (Event, AgendaItem, Festival, Venue, Organiser, Registration, Livestream)
+TRACKED_TABLES = frozenset(
+    {"events", "agenda_items", "festivals", "venues", "organisers", "event_organisers", "registrations", "livestreams"}
+)
+_DIRTY = "hub_data_changed"
+_BUMPED = "hub_data_version"
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    body: bytes
+    mimetype: str
+    etag: str
+    headers: tuple[tuple[str, str], ...]
+
+
+class ResponseCache:
+    """A small LRU of rendered responses for one process (thread-safe)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[Any, ...], CachedResponse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> CachedResponse | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: CachedResponse) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class VersionMemo:
+    """This process's copy of the data version, refreshed from the database when stale."""
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+        self.read_at = 0.0
+        self._lock = threading.Lock()
+
+    def current(self, engine: Engine, ttl: float) -> int:
+        now = time.monotonic()
+        if self.value is not None and now - self.read_at < ttl:
+            return self.value
+        try:
+            with engine.connect() as conn:
+                value = conn.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0
+        except SQLAlchemyError:
+            value = -1  # no table yet (before `flask hub init`): never cached across versions
+        self.set(int(value), now)
+        return int(value)
+
+    def set(self, value: int, at: float | None = None) -> None:
+        with self._lock:
+            self.value, self.read_at = value, time.monotonic() if at is None else at
+
+
+def bump_version(conn: Connection) -> int:
+    """Move the shared data version on, inside the caller's transaction; return the new value."""
+    moved = conn.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
+    if moved.rowcount == 0:
+        conn.execute(insert(DataVersion).values(id=1, version=2))
+    return int(conn.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0)
+
+
+_memos: weakref.WeakKeyDictionary[Engine, VersionMemo] = weakref.WeakKeyDictionary()
+
+
+def _memo_for(engine: Engine) -> VersionMemo:
+    memo = _memos.get(engine)
+    if memo is None:
+        memo = _memos[engine] = VersionMemo()
+    return memo
+
+
+def data_version() -> int:
+    return _memo_for(db.engine).current(db.engine, float(current_app.config["CACHE_VERSION_TTL"]))
+
+
+# --- the session hooks: every write marks its session; the commit bumps the version ----------
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, TRACKED_MODELS):
+            session.info[_DIRTY] = True
+            return
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in TRACKED_TABLES:
+            state.session.info[_DIRTY] = True
+
+
+def _before_commit(session: Session) -> None:
+    """Bump the version as the last write of the transaction that changed public data.
+
+    The row is locked last, just before COMMIT, so it cannot take part in a deadlock; it
+    only orders the commits of concurrent writers. Readers see the new data and the new
+    version at the same moment.
+    """
+    session.flush()
+    if session.info.pop(_DIRTY, False):
+        session.info[_BUMPED] = (session.get_bind(), bump_version(session.connection()))
+
+
+def _after_commit(session: Session) -> None:
+    bumped = session.info.pop(_BUMPED, None)
+    if bumped is not None:
+        bind, value = bumped
+        _memo_for(bind if isinstance(bind, Engine) else bind.engine).set(value)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_DIRTY, None)
+    session.info.pop(_BUMPED, None)
+
+
+_hooks_installed = False
+
+
+def install_session_hooks() -> None:
+    """Listen on every SQLAlchemy session (the app's, the worker's, the CLI's) once."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_rollback", _after_rollback)
+    _hooks_installed = True
+
+
+# --- the view decorator ------------------------------------------------------------------------
+
+
+def _personal() -> bool:
+    """A visitor with a session (or changing language, which starts one) gets a private page."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies or "lang" in request.args
+
+
+def _etag(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def public_page(view: Callable[P, Any]) -> Callable[P, Response]:
+    """Serve a public GET from the cache; see the module docstring."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        config = current_app.config
+        if not config["CACHE_ENABLED"] or request.method not in ("GET", "HEAD") or _personal():
+            response = make_response(view(*args, **kwargs))
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+            return response
+        from hub.i18n import current_language
+
+        key = (
+            data_version(),
+            int(time.time() // 60),
+            current_language(),
+            request.path,
+            request.query_string,
+        )
+        store: ResponseCache = current_app.extensions["hub_cache"]
+        cached = store.get(key)
+        if cached is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or session.modified or response.direct_passthrough:
+                response.headers.setdefault("Cache-Control", "private, no-cache")
+                return response
+            body = response.get_data()
+            cached = CachedResponse(
+                body=body,
+                mimetype=response.mimetype or "text/html",
+                etag=_etag(body),
+                headers=tuple(
+                    (k, v) for k, v in response.headers.items() if k in ("Content-Disposition", "Content-Type")
+                ),
+            )
+            store.put(key, cached)
+        return _answer(cached, int(config["CACHE_MAX_AGE"]))
+
+    return wrapper
+
+
+def _answer(cached: CachedResponse, max_age: int) -> Response:
+    headers = {
+        "ETag": f'"{cached.etag}"',
+        "Cache-Control": f"public, max-age={max_age}",
+        "Vary": "Accept-Language, Cookie",
+    }
+    if cached.etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    response = Response(cached.body, mimetype=cached.mimetype, headers=dict(cached.headers))
+    response.headers.update(headers)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    install_session_hooks()
+    app.extensions["hub_cache"] = ResponseCache(int(app.config["CACHE_MAX_ENTRIES"]))
