@@ -63,7 +63,16 @@ P = ParamSpec("P")
 # Rows whose change can change a public page or feed.
 TRACKED_MODELS: tuple[type, ...] = (Event, AgendaItem, Festival, Venue, Organiser, Registration, Livestream)
 TRACKED_TABLES = frozenset(
-    {"events", "agenda_items", "festivals", "venues", "organisers", "event_organisers", "registrations", "livestreams"}
+    {
+        "events",
+        "agenda_items",
+        "festivals",
+        "venues",
+        "organisers",
+        "event_organisers",
+        "registrations",
+        "livestreams",
+    }
 )
 _DIRTY = "hub_data_changed"
 _BUMPED = "hub_data_version"
@@ -131,7 +140,9 @@ class VersionMemo:
 
 def bump_version(conn: Connection) -> int:
     """Move the shared data version on, inside the caller's transaction; return the new value."""
-    moved = conn.execute(update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1))
+    moved = conn.execute(
+        update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1)
+    )
     if moved.rowcount == 0:
         conn.execute(insert(DataVersion).values(id=1, version=2))
     return int(conn.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0)
@@ -252,7 +263,9 @@ def public_page(view: Callable[P, Any]) -> Callable[P, Response]:
                 mimetype=response.mimetype or "text/html",
                 etag=_etag(body),
                 headers=tuple(
-                    (k, v) for k, v in response.headers.items() if k in ("Content-Disposition", "Content-Type")
+                    (k, v)
+                    for k, v in response.headers.items()
+                    if k in ("Content-Disposition", "Content-Type")
                 ),
             )
             store.put(key, cached)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import Base
 from hub.models.types import UTCDateTime
+from hub.timeutil import utcnow
 
 if TYPE_CHECKING:
     from hub.models.livestream import Livestream
@@ -51,6 +52,8 @@ class Venue(Base):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     address: Mapped[str | None] = mapped_column(String(300))
+    # What the place is, when its name does not say (e.g. a boat at the quay).
+    description: Mapped[str | None] = mapped_column(String(300))
 
     events: Mapped[list[Event]] = relationship(back_populates="venue")
 
@@ -88,9 +91,15 @@ class Event(Base):
     attendance: Mapped[list[str]] = mapped_column(JSON, default=list)
     read_more_url: Mapped[str | None] = mapped_column(String(500))
     livestream_url: Mapped[str | None] = mapped_column(String(500))
+    # The source's own words for its links ({"read_more": "Les mer her", "livestream": ...}).
+    link_texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
     recap: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    # Lower-cased title, description, organisers and speakers, for free-text search.
+    # Lower-cased title, description, organisers, speakers and venue, for free-text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Calendar revision (ICS SEQUENCE / LAST-MODIFIED): moved on by every change of what a
+    # calendar shows, whoever writes it (see _revise below), so a moved event updates.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     festival: Mapped[Festival] = relationship(back_populates="events")
     venue: Mapped[Venue | None] = relationship(back_populates="events", lazy="joined")
@@ -137,7 +146,26 @@ class AgendaItem(Base):
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     title: Mapped[str] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(String(300))
-    # [{"name": str, "role": str | None}, ...]
+    # How the source introduces the speakers ("Participants"); None: the usual heading.
+    speakers_label: Mapped[str | None] = mapped_column(String(300))
+    # [{"name": str, "role": str | None, "kind"?: "organisation", "text"?: str}, ...]
     speakers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     event: Mapped[Event] = relationship(back_populates="agenda")
+
+
+# What a calendar entry shows; a change to any of these is a new revision of the event.
+CALENDAR_FIELDS = ("title", "language", "starts_at", "ends_at", "venue_id", "description")
+
+
+@event.listens_for(Event, "before_insert")
+def _first_revision(_mapper: Any, _connection: Any, target: Event) -> None:
+    target.updated_at = target.updated_at or utcnow()
+
+
+@event.listens_for(Event, "before_update")
+def _revise(_mapper: Any, _connection: Any, target: Event) -> None:
+    state = inspect(target)
+    if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+        target.sequence = (target.sequence or 0) + 1
+        target.updated_at = utcnow()

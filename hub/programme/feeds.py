@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from hub.programme.schema import (
     Speaker,
     VenueEntry,
 )
+from hub.text import fold
 from hub.timeutil import OSLO, as_utc, local, utcnow
 
 PRODID = "-//Arendalsuka hub//programme//EN"
@@ -39,6 +42,17 @@ def watch_url(event: Event) -> str | None:
     return event.livestream_url
 
 
+def follow_url(event: Event) -> str | None:
+    """Where to watch: the broadcast or recording when linked, else the festival's channel."""
+    found = watch_url(event)
+    if found:
+        return found
+    channel = event.festival.youtube_channel if event.festival else None
+    if not channel:
+        return None
+    return "https://www.youtube.com/" + (channel if channel.startswith("@") else "channel/" + channel)
+
+
 def stream_status(event: Event) -> str:
     stream = event.livestream
     return stream.status.value if stream is not None and stream.video_id else StreamStatus.NONE.value
@@ -46,7 +60,7 @@ def stream_status(event: Event) -> str:
 
 @dataclass(frozen=True)
 class CalendarLinks:
-    """"Add to calendar" links for web calendars, and the venue on a map (plain links: no
+    """ "Add to calendar" links for web calendars, and the venue on a map (plain links: no
     request reaches a third party until the visitor clicks)."""
 
     google: str
@@ -96,7 +110,12 @@ def event_uid(event: Event) -> str:
 def _vevent(event: Event, base_url: str) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", event_uid(event))
-    vevent.add("dtstamp", utcnow())
+    # The revision, not the moment of the request: the file stays the same (and cacheable)
+    # until the event changes, and a calendar sees a moved event as a newer version.
+    revised = as_utc(event.updated_at) if event.updated_at else utcnow()
+    vevent.add("dtstamp", revised)
+    vevent.add("last-modified", revised)
+    vevent.add("sequence", event.sequence or 0)
     vevent.add("dtstart", local(event.starts_at))
     vevent.add("dtend", local(event.ends_at))
     vevent.add("summary", event.title)
@@ -147,7 +166,11 @@ def event_entry(event: Event) -> EventEntry:
         language=event.language,
         starts_at=event.starts_at,
         ends_at=event.ends_at,
-        venue=VenueEntry(name=event.venue.name, address=event.venue.address) if event.venue else None,
+        venue=VenueEntry(
+            name=event.venue.name, address=event.venue.address, description=event.venue.description
+        )
+        if event.venue
+        else None,
         organisers=tuple(o.name for o in event.organisers),
         description=event.description,
         capacity=event.capacity,
@@ -158,12 +181,15 @@ def event_entry(event: Event) -> EventEntry:
                 starts_at=item.starts_at,
                 ends_at=item.ends_at,
                 note=item.note,
-                speakers=tuple(Speaker(name=s["name"], role=s.get("role")) for s in item.speakers),
+                speakers=tuple(Speaker.from_stored(s) for s in item.speakers),
+                speakers_label=item.speakers_label,
             )
             for item in event.agenda
         ),
         read_more=event.read_more_url,
         livestream_link=event.livestream_url,
+        read_more_text=(event.link_texts or {}).get("read_more"),
+        livestream_text=(event.link_texts or {}).get("livestream"),
         livestream=LivestreamEntry(
             video_id=stream.video_id if stream else None,
             pinned=stream.pinned if stream else False,
@@ -204,8 +230,34 @@ def _hhmm(seconds: float) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def person_guid(name: str) -> str:
+    """A stable guid for a person named in the programme (the same name, the same guid)."""
+    return str(uuid.uuid5(GUID_NAMESPACE, "person:" + fold(name)))
+
+
+def _persons(event: Event) -> list[dict[str, Any]]:
+    """The people on the agenda, once each; organisations taking part are not persons."""
+    seen: dict[str, dict[str, Any]] = {}
+    for item in event.agenda:
+        for speaker in item.speakers:
+            if speaker.get("kind", "person") != "person":
+                continue
+            guid = person_guid(speaker["name"])
+            seen.setdefault(guid, {"name": speaker["name"], "guid": guid})
+    return list(seen.values())
+
+
+def schedule_acronym(slug: str) -> str:
+    """The festival slug in the shape c3voc's schema asks (``arendalsuka-2023`` -> ``arendalsuka_2023``)."""
+    acronym = slug.replace("-", "_")
+    return acronym if len(acronym) >= 4 else acronym.ljust(4, "_")
+
+
 def frab_schedule(festival: Festival | None, events: Sequence[Event], base_url: str) -> dict[str, Any]:
-    """The programme in the frab/pretalx schedule JSON that Giggity and ConfClerk read."""
+    """The programme in the frab/pretalx schedule JSON (c3voc's schema) that schedule apps read.
+
+    ``version`` is a digest of the content, so it changes when the programme does and only then.
+    """
     days: dict[str, dict[str, list[dict[str, Any]]]] = {}
     rooms: list[str] = []
     for index, event in enumerate(events, start=1):
@@ -217,7 +269,6 @@ def frab_schedule(festival: Festival | None, events: Sequence[Event], base_url: 
             {
                 "id": event.id or index,
                 "guid": str(uuid.uuid5(GUID_NAMESPACE, event.slug)),
-                "logo": None,
                 "date": start.isoformat(),
                 "start": start.strftime("%H:%M"),
                 "duration": _hhmm((event.ends_at - event.starts_at).total_seconds()),
@@ -232,8 +283,8 @@ def frab_schedule(festival: Festival | None, events: Sequence[Event], base_url: 
                 "abstract": event.description.split("\n\n")[0] if event.description else "",
                 "description": event.description,
                 "recording_license": "",
-                "do_not_record": False,
-                "persons": [{"public_name": s["name"]} for item in event.agenda for s in item.speakers],
+                "do_not_record": None,
+                "persons": _persons(event),
                 "links": [
                     {"url": url, "title": title}
                     for url, title in ((watch_url(event), "YouTube"), (event.read_more_url, "Read more"))
@@ -243,32 +294,30 @@ def frab_schedule(festival: Festival | None, events: Sequence[Event], base_url: 
             }
         )
     day_keys = sorted(days)
+    conference = {
+        "acronym": schedule_acronym(festival.slug) if festival else "programme",
+        "title": festival.name if festival else "Programme",
+        "start": day_keys[0] if day_keys else "",
+        "end": day_keys[-1] if day_keys else "",
+        "daysCount": len(day_keys),
+        "timeslot_duration": "00:15",
+        "time_zone_name": festival.timezone if festival else OSLO.key,
+        "url": base_url + "/",
+        "rooms": [{"name": r, "guid": str(uuid.uuid5(GUID_NAMESPACE, "room:" + r))} for r in rooms],
+        "days": [
+            {
+                "index": i,
+                "date": day,
+                "day_start": min(e["date"] for evs in days[day].values() for e in evs),
+                "day_end": max(e["date"] for evs in days[day].values() for e in evs),
+                "rooms": days[day],
+            }
+            for i, day in enumerate(day_keys, start=1)
+        ],
+    }
+    digest = hashlib.sha256(json.dumps(conference, sort_keys=True).encode()).hexdigest()[:12]
     return {
         "$schema": "https://c3voc.de/schedule/schema.json",
-        "generator": {"name": "arendalsuka-hub", "version": "1"},
-        "schedule": {
-            "version": utcnow().strftime("%Y-%m-%d %H:%M"),
-            "base_url": base_url + "/",
-            "conference": {
-                "acronym": festival.slug if festival else "programme",
-                "title": festival.name if festival else "Programme",
-                "start": day_keys[0] if day_keys else None,
-                "end": day_keys[-1] if day_keys else None,
-                "daysCount": len(day_keys),
-                "timeslot_duration": "00:15",
-                "time_zone_name": festival.timezone if festival else OSLO.key,
-                "url": base_url + "/",
-                "rooms": [{"name": r, "guid": str(uuid.uuid5(GUID_NAMESPACE, "room:" + r))} for r in rooms],
-                "days": [
-                    {
-                        "index": i,
-                        "date": day,
-                        "day_start": min(e["date"] for evs in days[day].values() for e in evs),
-                        "day_end": max(e["date"] for evs in days[day].values() for e in evs),
-                        "rooms": days[day],
-                    }
-                    for i, day in enumerate(day_keys, start=1)
-                ],
-            },
-        },
+        "generator": {"name": "arendalsuka-hub", "version": "2"},
+        "schedule": {"version": digest, "base_url": base_url + "/", "conference": conference},
     }

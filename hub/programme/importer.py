@@ -35,7 +35,14 @@ from hub.programme.schema import (
 )
 from hub.text import fold, slugify
 
-__all__ = ["ImportReport", "ProgrammeFileError", "import_programme", "read_programme_file", "validate_programme"]
+__all__ = [
+    "ImportReport",
+    "ProgrammeFileError",
+    "import_programme",
+    "read_programme_file",
+    "validate_programme",
+]
+
 
 @dataclass
 class ImportReport:
@@ -121,7 +128,9 @@ def import_programme(session: DbSession, data: dict[str, Any] | ProgrammeFile) -
     _add_missing(session, organisers, Organiser, {n for e in programme.events for n in e.organisers})
     for entry in programme.events:
         if entry.venue is not None:
-            _assign(venues[entry.venue.name], address=entry.venue.address)
+            _assign(
+                venues[entry.venue.name], address=entry.venue.address, description=entry.venue.description
+            )
     current_organisers = _organiser_names(session, [e.id for e in existing.values()])
     relink: list[tuple[Event, tuple[str, ...]]] = []
     for entry in programme.events:
@@ -209,6 +218,7 @@ def _agenda_row(position: int, item: AgendaEntry) -> dict[str, Any]:
         "title": item.title,
         "note": item.note,
         "speakers": [s.to_json() for s in item.speakers],
+        "speakers_label": item.speakers_label,
     }
 
 
@@ -231,6 +241,7 @@ def _apply_event(event: Event, festival: Festival, entry: EventEntry, venues: di
         attendance=list(entry.attendance),
         read_more_url=entry.read_more,
         livestream_url=entry.livestream_link,
+        link_texts=entry.link_texts,
         recap=entry.recap,
         search_text=fold(" ".join(search)),
     )
@@ -242,6 +253,7 @@ def _apply_event(event: Event, festival: Festival, entry: EventEntry, venues: di
             "title": a.title,
             "note": a.note,
             "speakers": a.speakers,
+            "speakers_label": a.speakers_label,
         }
         for a in (event.agenda if event.id is not None else [])
     ]

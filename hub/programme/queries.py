@@ -191,7 +191,8 @@ def programme(
         total=total,
         shown_day=day,
         venues=session.scalars(
-            select(Venue).where(Venue.id.in_(select(Event.venue_id).where(Event.festival_id == festival.id)))
+            select(Venue)
+            .where(Venue.id.in_(select(Event.venue_id).where(Event.festival_id == festival.id)))
             .order_by(Venue.name)
         ).all(),
         organisers=session.scalars(
@@ -215,7 +216,9 @@ def event_by_slug(session: DbSession, slug: str) -> Event | None:
     )
 
 
-def all_events(session: DbSession, festival: Festival | None, slugs: Sequence[str] | None = None) -> Sequence[Event]:
+def all_events(
+    session: DbSession, festival: Festival | None, slugs: Sequence[str] | None = None
+) -> Sequence[Event]:
     """Every event of the festival (or the chosen ones) with what the feeds need, in start order."""
     stmt = _with_lists(select(Event)).options(selectinload(Event.agenda), joinedload(Event.festival))
     if slugs is not None:

@@ -98,10 +98,20 @@ def _iso(value: datetime | None) -> str | None:
     return local(value).isoformat() if value is not None else None
 
 
+SPEAKER_KINDS = ("person", "organisation")
+
+
 @dataclass(frozen=True)
 class Speaker:
+    """Someone on the agenda: a person, or an organisation taking part as such.
+
+    ``text``, when given, is how the source words the entry (shown instead of "name, role").
+    """
+
     name: str
     role: str | None = None
+    kind: str = "person"
+    text: str | None = None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> Speaker:
@@ -112,10 +122,28 @@ class Speaker:
             where,
             'must be a name or {"name": ..., "role": ...}',
         )
-        return cls(name=raw["name"], role=raw.get("role"))
+        kind = raw.get("kind", "person")
+        _require(kind in SPEAKER_KINDS, f"{where}.kind", "must be 'person' or 'organisation'")
+        text = raw.get("text")
+        _require(text is None or isinstance(text, str), f"{where}.text", "must be a string")
+        return cls(name=raw["name"], role=raw.get("role"), kind=kind, text=text)
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> Speaker:
+        return cls(
+            name=stored["name"],
+            role=stored.get("role"),
+            kind=stored.get("kind", "person"),
+            text=stored.get("text"),
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "role": self.role}
+        data: dict[str, Any] = {"name": self.name, "role": self.role}
+        if self.kind != "person":
+            data["kind"] = self.kind
+        if self.text is not None:
+            data["text"] = self.text
+        return data
 
 
 @dataclass(frozen=True)
@@ -125,6 +153,8 @@ class AgendaEntry:
     ends_at: datetime | None = None
     note: str | None = None
     speakers: tuple[Speaker, ...] = ()
+    # How the source introduces the speakers, e.g. "Participants" for a round table.
+    speakers_label: str | None = None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> AgendaEntry:
@@ -137,25 +167,33 @@ class AgendaEntry:
             starts_at=_time(raw, "starts_at", where, optional=True),
             ends_at=_time(raw, "ends_at", where, optional=True),
             speakers=tuple(Speaker.parse(s, f"{where}.speakers[{k}]") for k, s in enumerate(speakers)),
+            speakers_label=_text(raw, "speakers_label", where, "agenda.note", optional=True),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "starts_at": _iso(self.starts_at),
             "ends_at": _iso(self.ends_at),
             "title": self.title,
             "speakers": [s.to_json() for s in self.speakers],
             "note": self.note,
         }
+        if self.speakers_label is not None:
+            data["speakers_label"] = self.speakers_label
+        return data
 
 
 @dataclass(frozen=True)
 class VenueEntry:
     name: str
     address: str | None = None
+    description: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "address": self.address}
+        data = {"name": self.name, "address": self.address}
+        if self.description is not None:
+            data["description"] = self.description
+        return data
 
 
 @dataclass(frozen=True)
@@ -209,6 +247,9 @@ class EventEntry:
     agenda: tuple[AgendaEntry, ...] = ()
     read_more: str | None = None
     livestream_link: str | None = None
+    # The source's words for those links ("Les mer her", "Følg sendingen her").
+    read_more_text: str | None = None
+    livestream_text: str | None = None
     livestream: LivestreamEntry = field(default_factory=LivestreamEntry)
     recap: dict[str, Any] | None = None
 
@@ -262,6 +303,7 @@ class EventEntry:
             else VenueEntry(
                 name=_text(venue, "name", f"{where}.venue", "venue.name").strip(),
                 address=_text(venue, "address", f"{where}.venue", "venue.address", optional=True),
+                description=_text(venue, "description", f"{where}.venue", "venue.address", optional=True),
             ),
             organisers=tuple(o.strip() for o in organisers),
             description=description,
@@ -270,6 +312,8 @@ class EventEntry:
             agenda=tuple(AgendaEntry.parse(item, f"{where}.agenda[{j}]") for j, item in enumerate(agenda)),
             read_more=_url(links, "read_more", f"{where}.links"),
             livestream_link=_url(links, "livestream", f"{where}.links"),
+            read_more_text=_text(links, "read_more_text", f"{where}.links", "agenda.note", optional=True),
+            livestream_text=_text(links, "livestream_text", f"{where}.links", "agenda.note", optional=True),
             livestream=LivestreamEntry.parse(raw.get("livestream"), f"{where}.livestream"),
             recap=recap,
         )
@@ -287,10 +331,23 @@ class EventEntry:
             "capacity": self.capacity,
             "attendance": list(self.attendance),
             "agenda": [item.to_json() for item in self.agenda],
-            "links": {"read_more": self.read_more, "livestream": self.livestream_link},
+            "links": self._links(),
             "livestream": self.livestream.to_json(),
             "recap": self.recap,
         }
+
+    def _links(self) -> dict[str, Any]:
+        links: dict[str, Any] = {"read_more": self.read_more, "livestream": self.livestream_link}
+        if self.read_more_text is not None:
+            links["read_more_text"] = self.read_more_text
+        if self.livestream_text is not None:
+            links["livestream_text"] = self.livestream_text
+        return links
+
+    @property
+    def link_texts(self) -> dict[str, str] | None:
+        texts = {"read_more": self.read_more_text, "livestream": self.livestream_text}
+        return {k: v for k, v in texts.items() if v} or None
 
 
 @dataclass(frozen=True)
@@ -319,7 +376,9 @@ class FestivalEntry:
             slug=slug,
             name=_text(raw, "name", "festival", "festival.name"),
             timezone=raw.get("timezone") or "Europe/Oslo",
-            youtube_channel=_text(raw, "youtube_channel", "festival", "festival.youtube_channel", optional=True),
+            youtube_channel=_text(
+                raw, "youtube_channel", "festival", "festival.youtube_channel", optional=True
+            ),
             host=_text(raw, "host", "festival", "festival.host", optional=True),
             intro=raw.get("intro"),
             starts_on=starts_on,
@@ -341,7 +400,9 @@ class FestivalEntry:
     def contains(self, moment: datetime) -> bool:
         """Whether an event starting then lies within the festival's dates (when given)."""
         day = local(moment).date()
-        return (self.starts_on is None or day >= self.starts_on) and (self.ends_on is None or day <= self.ends_on)
+        return (self.starts_on is None or day >= self.starts_on) and (
+            self.ends_on is None or day <= self.ends_on
+        )
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,11 @@ def calendar_links(event: Any) -> feeds.CalendarLinks:
 
 
 @bp.app_template_global()
+def follow_url(event: Any) -> str | None:
+    return feeds.follow_url(event)
+
+
+@bp.app_template_global()
 def day_grid(group: queries.DayGroup) -> queries.Grid:
     return queries.day_grid(group)
 

@@ -173,7 +173,9 @@ def _refused_button() -> ResponseReturnValue | None:
     """A POST of a one-button form with a stale or cross-site token: say so plainly (400)."""
     if ActionForm().validate_on_submit():
         return None
-    return render_template("registration/form_expired.html", message=_expired_notice(), back=request.path), 400
+    return render_template(
+        "registration/form_expired.html", message=_expired_notice(), back=request.path
+    ), 400
 
 
 @bp.route("/registrations/confirm/<token>", methods=["GET", "POST"])

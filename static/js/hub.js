@@ -27,3 +27,57 @@ document.addEventListener("click", (event) => {
   poster.replaceWith(frame);
   frame.focus();
 });
+
+// "My programme": stars kept in this browser only (localStorage), no account. The list is
+// shareable as /?events=a,b and exportable as /programme.ics?events=a,b.
+(() => {
+  const KEY = "hub.myProgramme";
+  const read = () => {
+    try {
+      const list = JSON.parse(localStorage.getItem(KEY) || "[]");
+      return Array.isArray(list) ? list.filter((s) => /^[a-z0-9][a-z0-9-]*$/.test(s)) : [];
+    } catch {
+      return [];
+    }
+  };
+  const write = (list) => {
+    try {
+      localStorage.setItem(KEY, JSON.stringify(list));
+    } catch {
+      /* private mode: stars last for this page only */
+    }
+  };
+  const stars = document.querySelectorAll("button[data-star]");
+  const link = document.querySelector("a[data-my-programme]");
+  const refresh = () => {
+    const chosen = new Set(read());
+    stars.forEach((button) => {
+      const on = chosen.has(button.dataset.star);
+      button.setAttribute("aria-pressed", String(on));
+      const icon = button.querySelector(".star-icon");
+      if (icon) icon.textContent = on ? "★" : "☆";
+      button.hidden = false;
+    });
+    if (link) {
+      link.hidden = chosen.size === 0;
+      const base = link.getAttribute("href").split("?")[0];
+      link.setAttribute("href", `${base}?events=${[...chosen].join(",")}`);
+      const count = link.querySelector("[data-star-count]");
+      if (count) count.textContent = String(chosen.size);
+    }
+  };
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button[data-star]") : null;
+    if (!button) return;
+    const list = read();
+    const slug = button.dataset.star;
+    write(list.includes(slug) ? list.filter((s) => s !== slug) : [...list, slug]);
+    refresh();
+  });
+  refresh();
+})();
+
+// Keep the chosen day tab in view in its scrolling row (phones).
+document.querySelectorAll(".day-tabs [aria-current]").forEach((tab) => {
+  tab.scrollIntoView({ block: "nearest", inline: "center" });
+});
