@@ -60,7 +60,7 @@ def email_field() -> EmailField:
     )
 
 
-FORM_TOKEN_SALT = "hub.public-form"
+FORM_TOKEN_SALT = "hub.public-form"  # noqa: S105 (a salt that names the purpose, not a secret)
 FORM_TOKEN_VALUE = b"public-form"
 
 
