@@ -231,25 +231,37 @@ def _etag(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
 
 
+def _cacheable() -> bool:
+    config = current_app.config
+    return bool(config["CACHE_ENABLED"]) and request.method in ("GET", "HEAD") and not _personal()
+
+
+def _key() -> tuple[Any, ...]:
+    from hub.i18n import select_locale
+
+    return (
+        data_version(),
+        int(time.time() // 60),
+        select_locale() or current_app.config["BABEL_DEFAULT_LOCALE"],
+        request.path,
+        request.query_string,
+    )
+
+
 def public_page(view: Callable[P, Any]) -> Callable[P, Response]:
-    """Serve a public GET from the cache; see the module docstring."""
+    """Serve a public GET from the cache; see the module docstring.
+
+    A hit is answered by :func:`_serve_cached` before any other request hook; this wrapper
+    renders a miss and keeps it.
+    """
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
-        config = current_app.config
-        if not config["CACHE_ENABLED"] or request.method not in ("GET", "HEAD") or _personal():
+        if not _cacheable():
             response = make_response(view(*args, **kwargs))
             response.headers.setdefault("Cache-Control", "private, no-cache")
             return response
-        from hub.i18n import current_language
-
-        key = (
-            data_version(),
-            int(time.time() // 60),
-            current_language(),
-            request.path,
-            request.query_string,
-        )
+        key = _key()
         store: ResponseCache = current_app.extensions["hub_cache"]
         cached = store.get(key)
         if cached is None:
@@ -269,11 +281,20 @@ def public_page(view: Callable[P, Any]) -> Callable[P, Response]:
                 ),
             )
             store.put(key, cached)
-        return _answer(cached, int(config["CACHE_MAX_AGE"]))
+        return _answer(cached, int(current_app.config["CACHE_MAX_AGE"]))
 
+    wrapper.public_page = True  # type: ignore[attr-defined]
     return wrapper
 
 
+def _serve_cached() -> Response | None:
+    """The first request hook: a cached public page is answered before anything else runs
+    (the rate limiter's bookkeeping alone costs more than the answer; public GETs have no limit)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or not getattr(view, "public_page", False) or not _cacheable():
+        return None
+    cached = current_app.extensions["hub_cache"].get(_key())
+    return _answer(cached, int(current_app.config["CACHE_MAX_AGE"])) if cached is not None else None
 def _answer(cached: CachedResponse, max_age: int) -> Response:
     headers = {
         "ETag": f'"{cached.etag}"',
@@ -288,5 +309,7 @@ def _answer(cached: CachedResponse, max_age: int) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    """Call before the rate limiter is set up, so that cached pages are answered first."""
     install_session_hooks()
     app.extensions["hub_cache"] = ResponseCache(int(app.config["CACHE_MAX_ENTRIES"]))
+    app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)

@@ -151,6 +151,32 @@ def prepare_database(workdir: Path, events: int | None) -> dict[str, str]:
     return env
 
 
+ROWS_4 = ("/", "{event}", "/programme.ics")
+ROWS_1500 = ("/?day=2023-08-16", "/?q=helse", "/programme.ics", "/programme.json", "/schedule.json")
+
+
+def measure(
+    env: dict[str, str], paths: tuple[str, ...], label: str, args: argparse.Namespace, seconds: float
+) -> list[tuple[str, str, float, float, float, str]]:
+    """Each path with the cache off (every request renders: a miss) and on (warm)."""
+    rows = []
+    for mode, enabled in (("cold", "false"), ("warm", "true")):
+        port = free_port()
+        server = gunicorn("wsgi:app", port, {**env, "HUB_CACHE_ENABLED": enabled}, args.workers, args.threads)
+        try:
+            wait_for(port, "/healthz")
+            first = json.loads(http_get(port, "/programme.json"))["events"][0]["slug"]
+            for template in paths:
+                path = template.format(event=f"/events/{first}")
+                http_get(port, path)  # warm: the first request fills the cache
+                rps, lat, tool = load(port, path, seconds, args.connections)
+                rows.append((f"{label}, {mode}", path, rps, lat, rss_mb(server.pid), tool))
+        finally:
+            server.terminate()
+            server.wait(10)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement (max 30)")
@@ -173,26 +199,17 @@ def main() -> None:
         finally:
             trivial.terminate()
             trivial.wait(10)
-        for label, events in (("programme, 4 events", None), ("programme, 1,500 events", 1500)):
-            env = prepare_database(workdir, events)
-            port = free_port()
-            server = gunicorn("wsgi:app", port, env, args.workers, args.threads)
-            try:
-                wait_for(port, "/healthz")
-                first = json.loads(http_get(port, "/programme.json"))["events"][0]["slug"]
-                for path in ("/", f"/events/{first}", "/?q=health"):
-                    rps, lat, tool = load(port, path, seconds, args.connections)
-                    results.append((label, path, rps, lat, rss_mb(server.pid), tool))
-            finally:
-                server.terminate()
-                server.wait(10)
+        results += measure(prepare_database(workdir, None), ROWS_4, "4 events", args, seconds)
+        results += measure(prepare_database(workdir, 1500), ROWS_1500, "1,500 events", args, seconds)
+    trivial_rps = results[0][2] or 1.0
     print(
         f"gunicorn {args.workers} workers x {args.threads} threads, {args.connections} connections, "
-        f"{seconds:.0f} s per row, {os.cpu_count()} cores"
+        f"{seconds:.0f} s per row, {os.cpu_count()} cores; cold = cache off (every request renders)"
     )
-    print(f"{'what':26} {'path':42} {'req/s':>9} {'mean ms':>8} {'RSS MB':>7}  tool")
+    print(f"{'what':22} {'path':24} {'req/s':>9} {'share':>7} {'mean ms':>8} {'RSS MB':>7}  tool")
     for label, path, rps, lat, rss, tool in results:
-        print(f"{label:26} {path[:42]:42} {rps:9.1f} {lat:8.2f} {rss:7.1f}  {tool}")
+        share = f"{100 * rps / trivial_rps:6.1f}%"
+        print(f"{label:22} {path[:24]:24} {rps:9.1f} {share:>7} {lat:8.2f} {rss:7.1f}  {tool}")
 
 
 def http_get(port: int, path: str) -> str:

@@ -241,7 +241,7 @@ class FestivalSpan:
 
 
 def festivals(session: DbSession) -> list[FestivalSpan]:
-    """Every festival, newest first."""
+    """Every festival, the one that ends last first."""
     rows = session.execute(
         select(Festival, func.min(Event.starts_at), func.max(Event.starts_at), func.count(Event.id))
         .outerjoin(Event, Event.festival_id == Festival.id)
@@ -256,7 +256,7 @@ def festivals(session: DbSession) -> list[FestivalSpan]:
         )
         for f, first, last, count in rows
     ]
-    return sorted(spans, key=lambda s: (s.first or date.min, s.festival.id), reverse=True)
+    return sorted(spans, key=lambda s: (s.last or date.min, s.first or date.min, s.festival.id), reverse=True)
 
 
 def current_festival(
