@@ -281,6 +281,7 @@ def public_page(view: Callable[P, Any]) -> Callable[P, Response]:
                 ),
             )
             store.put(key, cached)
+        request.environ[_FRONT_KEY] = True  # the front cache may keep the finished response
         return _answer(cached, int(current_app.config["CACHE_MAX_AGE"]))
 
     wrapper.public_page = True  # type: ignore[attr-defined]
@@ -294,7 +295,10 @@ def _serve_cached() -> Response | None:
     if view is None or not getattr(view, "public_page", False) or not _cacheable():
         return None
     cached = current_app.extensions["hub_cache"].get(_key())
-    return _answer(cached, int(current_app.config["CACHE_MAX_AGE"])) if cached is not None else None
+    if cached is None:
+        return None
+    request.environ[_FRONT_KEY] = True
+    return _answer(cached, int(current_app.config["CACHE_MAX_AGE"]))
 def _answer(cached: CachedResponse, max_age: int) -> Response:
     headers = {
         "ETag": f'"{cached.etag}"',
@@ -308,8 +312,77 @@ def _answer(cached: CachedResponse, max_age: int) -> Response:
     return response
 
 
+_FRONT_KEY = "hub.cache.front"
+
+
+class FrontCache:
+    """WSGI middleware in front of Flask: a finished public response (with every header the
+    app's hooks added) is answered again without entering Flask, while the data version, the
+    minute, the Accept-Language header and the URL are the same. Requests with a cookie, and
+    everything that is not a plain GET, always go to the app."""
+
+    def __init__(self, app: Flask, wsgi_app: Any) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.store = ResponseCache(int(app.config["CACHE_MAX_ENTRIES"]))
+        self.ttl = float(app.config["CACHE_VERSION_TTL"])
+        self.engine: Engine | None = None
+
+    def _key(self, environ: dict[str, Any]) -> tuple[Any, ...] | None:
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE") or self.engine is None:
+            return None
+        version = _memo_for(self.engine).current(self.engine, self.ttl)
+        return (
+            version,
+            int(time.time() // 60),
+            environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        key = self._key(environ)
+        found = self.store.get(key) if key is not None else None
+        if found is not None:
+            headers = list(found.headers)
+            if f'"{found.etag}"' in environ.get("HTTP_IF_NONE_MATCH", ""):
+                start_response("304 NOT MODIFIED", [h for h in headers if h[0] != "Content-Length"])
+                return [b""]
+            start_response("200 OK", headers)
+            return [found.body]
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        body = self.wsgi_app(environ, capture)
+        status = str(captured.get("status", ""))
+        if key is None or not environ.get(_FRONT_KEY) or not status.startswith("200 "):
+            return body
+        try:
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        headers = captured["headers"]
+        if any(name.lower() == "set-cookie" for name, _ in headers):
+            return [data]
+        etag = next((v.strip('"') for n, v in headers if n.lower() == "etag"), _etag(data))
+        self.store.put(key, CachedResponse(body=data, mimetype="", etag=etag, headers=tuple(headers)))
+        return [data]
+
+
 def init_app(app: Flask) -> None:
     """Call before the rate limiter is set up, so that cached pages are answered first."""
     install_session_hooks()
     app.extensions["hub_cache"] = ResponseCache(int(app.config["CACHE_MAX_ENTRIES"]))
     app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)
+    if app.config["CACHE_ENABLED"]:
+        front = FrontCache(app, app.wsgi_app)
+        app.wsgi_app = front  # type: ignore[method-assign]
+
+        @app.before_request
+        def _remember_engine() -> None:
+            if front.engine is None:
+                front.engine = db.engine
