@@ -299,6 +299,8 @@ def _serve_cached() -> Response | None:
         return None
     request.environ[_FRONT_KEY] = True
     return _answer(cached, int(current_app.config["CACHE_MAX_AGE"]))
+
+
 def _answer(cached: CachedResponse, max_age: int) -> Response:
     headers = {
         "ETag": f'"{cached.etag}"',

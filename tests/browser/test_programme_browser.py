@@ -16,10 +16,10 @@ def test_programme_filters_and_event_page_in_chromium(live_server: str, page: An
     # On a phone the filters are folded away behind one summary line.
     assert not page.locator("#f-venue").is_visible()
     page.click("summary")
-    page.select_option("#f-venue", label="Rygerelektra")
+    page.fill("#f-venue", "Rygerelektra")  # a searchable picker (datalist)
     page.click("button[type=submit]")
     assert page.locator(".event-card").count() == 1
-    assert "venue=rygerelektra" in page.url
+    assert "venue=Rygerelektra" in page.url
     assert page.locator("#f-venue").is_visible()  # an active filter keeps the panel open
     page.click("text=The Future of Digital Health in Norway: Leading the Way")
     assert page.locator("h1").inner_text() == "The Future of Digital Health in Norway: Leading the Way"
