@@ -280,6 +280,17 @@ _ATTENDANCE = (
 )
 
 
+_VIDEO_ID_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _livestream(attendance: list[str], rng: random.Random) -> dict[str, Any]:
+    """About a third of the events that can be followed online have a (made-up) broadcast."""
+    if "online" not in attendance or rng.random() >= 0.35:
+        return {"video_id": None, "status": "none"}
+    video_id = "".join(rng.choice(_VIDEO_ID_CHARACTERS[:-2]) for _ in range(11))
+    return {"video_id": video_id, "status": "upcoming"}
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
@@ -375,6 +386,9 @@ def generate_programme(
         raise ValueError("days and venues must be at least 1")
 
     rng = random.Random(seed)
+    # Streams and full rooms come from their own stream of numbers, so adding them left the
+    # rest of a seed's programme as it was.
+    extra = random.Random(seed + 1)
     venue_width = max(2, len(str(venues)))
     venue_list = [_venue(number, venue_width, rng) for number in range(1, venues + 1)]
     cursors: dict[tuple[int, int], int] = {}
@@ -397,6 +411,9 @@ def generate_programme(
         title, description = _text(language, rng)
         starts_at = _local(day, start)
         capacity = None if rng.random() < 0.2 else rng.choice(_CAPACITIES)
+        event_attendance = list(rng.choice(_ATTENDANCE))
+        if capacity is not None and "in_person" in event_attendance and extra.random() < 0.06:
+            capacity = 0  # a full room: sign-ups go to the waiting list
         event: dict[str, Any] = {
             "slug": "",  # numbered once the events are in order
             "title": title,
@@ -407,10 +424,10 @@ def generate_programme(
             "organisers": rng.sample(ORGANISER_POOL, rng.randint(1, 4)),
             "description": description,
             "capacity": capacity,
-            "attendance": list(rng.choice(_ATTENDANCE)),
+            "attendance": event_attendance,
             "agenda": _agenda(language, day, start, duration, rng),
             "links": {"read_more": None, "livestream": None},
-            "livestream": {"video_id": None, "status": "none"},
+            "livestream": _livestream(event_attendance, extra),
             "recap": None,
         }
         drafts.append((starts_at, event["venue"]["name"], event))
