@@ -215,7 +215,7 @@ def test_a_sign_up_posted_from_another_site_is_refused_even_with_a_valid_token(
     assert token is not None
     response = client.post(URL, data={**GOOD, "form_token": token.group(1)}, headers=headers)
     assert response.status_code == 400
-    assert "The form had expired, or did not come from this site." in response.text
+    assert "This form was sent from another website, so it was refused." in response.text
     assert registrations() == 0
     same_site = {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"}
     assert client.post(URL, data={**GOOD, "form_token": token.group(1)}, headers=same_site).status_code == 302

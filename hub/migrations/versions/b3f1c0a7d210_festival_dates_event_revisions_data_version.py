@@ -1,7 +1,7 @@
 """festival dates, event revisions and the data version
 
 Revision ID: b3f1c0a7d210
-Revises: 7e533306ffa9
+Revises: cc008437c14e
 Create Date: 2026-12-06 12:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import hub.models.types
 
 revision = "b3f1c0a7d210"
-down_revision = "7e533306ffa9"
+down_revision = "cc008437c14e"
 branch_labels = None
 depends_on = None
 
