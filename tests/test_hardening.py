@@ -72,7 +72,8 @@ def app_config(tmp_path: Path) -> dict[str, Any]:
 
 
 def _csrf(client: FlaskClient, url: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).text)
+    """The sign-up form's token (session-free: a signed, time-limited form_token)."""
+    match = re.search(r'name="form_token"[^>]*value="([^"]+)"', client.get(url).text)
     assert match, url
     return match.group(1)
 
@@ -97,7 +98,7 @@ def test_a_cross_site_post_with_a_valid_token_is_refused(
 ) -> None:
     url = f"/events/{EVENT}"
     token = _csrf(client, url)
-    response = client.post(f"{url}/register", data={**SIGNUP, "csrf_token": token}, headers=headers)
+    response = client.post(f"{url}/register", data={**SIGNUP, "form_token": token}, headers=headers)
     assert response.status_code == 400
     assert _signups() == 0
 
@@ -112,7 +113,7 @@ def test_the_hubs_own_form_still_signs_up(
 ) -> None:
     url = f"/events/{EVENT}"
     token = _csrf(client, url)
-    response = client.post(f"{url}/register", data={**SIGNUP, "csrf_token": token}, headers=headers)
+    response = client.post(f"{url}/register", data={**SIGNUP, "form_token": token}, headers=headers)
     assert response.status_code == 302
     assert _signups() == 1
 
@@ -120,7 +121,7 @@ def test_the_hubs_own_form_still_signs_up(
 def test_a_post_without_or_with_a_wrong_token_is_refused(client: FlaskClient, programme: Any) -> None:
     url = f"/events/{EVENT}/register"
     assert client.post(url, data=SIGNUP).status_code == 400
-    assert client.post(url, data={**SIGNUP, "csrf_token": "forged"}).status_code == 400
+    assert client.post(url, data={**SIGNUP, "form_token": "forged"}).status_code == 400
     assert _signups() == 0
 
 
