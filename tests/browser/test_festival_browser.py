@@ -67,7 +67,8 @@ def test_finding_your_way_through_1500_events(
     assert mine.locator("[data-star-count]").inner_text() == "2"
     page.reload()
     assert page.locator("button.star[aria-pressed=true]").count() == 2
-    mine.click()
+    with page.expect_navigation(wait_until="load"):
+        mine.click()
     assert page.locator(".event-card").count() == 2
     assert page.locator("a[href*='/programme.ics?events=']").count() == 1
 
@@ -76,7 +77,9 @@ def test_finding_your_way_through_1500_events(
     if not page.locator("#f-q").is_visible():
         page.click(".filter-panel summary")
     page.fill("#f-q", "kreft")
-    page.click("form.filters button[type=submit]")
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.filters button[type=submit]")
+    assert "q=kreft" in page.url
     headings = page.locator("h2.day-heading")
     assert headings.count() == 7
     counts = [int(tabs.nth(i).locator(".count").inner_text()) for i in range(1, 8)]
