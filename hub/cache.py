@@ -186,7 +186,8 @@ def _before_commit(session: Session) -> None:
     only orders the commits of concurrent writers. Readers see the new data and the new
     version at the same moment.
     """
-    session.flush()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit would flush after this hook; its changes count too
     if session.info.pop(_DIRTY, False):
         session.info[_BUMPED] = (session.get_bind(), bump_version(session.connection()))
 
