@@ -1,7 +1,7 @@
 """festival dates, event revisions and the data version
 
 Revision ID: b3f1c0a7d210
-Revises: cc008437c14e
+Revises: b3c9e1f04a21
 Create Date: 2026-12-06 12:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import hub.models.types
 
 revision = "b3f1c0a7d210"
-down_revision = "cc008437c14e"
+down_revision = "b3c9e1f04a21"
 branch_labels = None
 depends_on = None
 
