@@ -187,7 +187,7 @@ def test_extra_fields_in_a_sign_up_are_ignored(client: FlaskClient, password_has
         "seats_taken": "0",
     }
     token = _csrf(client, url)
-    response = client.post(f"{url}/register", data={**SIGNUP, **extra, "csrf_token": token})
+    response = client.post(f"{url}/register", data={**SIGNUP, **extra, "form_token": token})
     assert response.status_code == 302
     (registration,) = db.session.scalars(select(Registration)).all()
     assert registration.event_id == open_event.id
