@@ -121,6 +121,19 @@ def send_reminders_command() -> None:
         fail(str(exc))
 
 
+@hub_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="print what would be erased, erase nothing")
+def purge_command(dry_run: bool) -> None:
+    """Erase personal data past retention (RETENTION_DAYS after each event), keeping the counts.
+
+    Safe to run again, and from two places at once.
+    """
+    from hub import jobs
+
+    for line in jobs.purge(dry_run=dry_run).lines():
+        click.echo(line)
+
+
 @hub_cli.command("worker")
 @click.option("--once", is_flag=True, help="every job once (reminders, mail, YouTube sync), then exit")
 def worker_command(once: bool) -> None:

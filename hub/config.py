@@ -45,6 +45,12 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_OFFSETS": "24h,1h",
     "CONFIRM_TOKEN_MAX_AGE": 7 * 24 * 3600,
     "CANCEL_TOKEN_MAX_AGE": 120 * 24 * 3600,
+    "ME_TOKEN_MAX_AGE": 30 * 24 * 3600,  # the "my sign-ups" link in every mail to an attendee
+    "ME_LINK_INTERVAL": 15 * 60,  # at most one "my sign-ups" mail per address in this many seconds
+    "MAIL_CAP_PER_HOUR": 5,  # mails to one address an hour after which sign-ups mail it no more
+    # Personal data of a sign-up is erased this many days after its event ends (flask hub purge).
+    "RETENTION_DAYS": 30,
+    "PURGE_INTERVAL": 24 * 3600,  # how often the worker runs the purge
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_SIGNUP": "10 per minute;50 per hour",
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",  # per client address
@@ -153,6 +159,10 @@ def check_settings(config: Config) -> None:
         config[name] = _duration(config, name)
     config["LOGIN_LOCK_AFTER"] = _whole_number(config, "LOGIN_LOCK_AFTER", 1)
     config["YOUTUBE_DAILY_BUDGET"] = _whole_number(config, "YOUTUBE_DAILY_BUDGET", 0)
+    config["RETENTION_DAYS"] = _whole_number(config, "RETENTION_DAYS", 0)
+    config["MAIL_CAP_PER_HOUR"] = _whole_number(config, "MAIL_CAP_PER_HOUR", 1)
+    for name in ("ME_LINK_INTERVAL", "ME_TOKEN_MAX_AGE", "PURGE_INTERVAL"):  # seconds
+        config[name] = _whole_number(config, name, 1)
     try:
         parse_offsets(str(config["REMINDER_OFFSETS"]))
     except ValueError as exc:

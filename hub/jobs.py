@@ -23,6 +23,8 @@ from hub.livestream.sync import SyncReport, sync_from_config
 from hub.mail.compose import Links
 from hub.mail.delivery import DeliveryReport, deliver_pending
 from hub.mail.reminders import parse_offsets, queue_due_reminders
+from hub.registration import retention
+from hub.registration.retention import PurgeReport
 from hub.timeutil import utcnow
 
 
@@ -101,6 +103,18 @@ def sync_youtube(now: datetime | None = None) -> YouTubeReport:
     return YouTubeReport(report)
 
 
+def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
+    """Erase personal data past retention (see hub.registration.retention), keeping the counts;
+    a dry run reports what would go and rolls back."""
+    days = int(current_app.config["RETENTION_DAYS"])
+    report = retention.purge(db.session, now or utcnow(), retention_days=days, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return report
+
+
 @dataclass(frozen=True)
 class Job:
     """A job on the worker's schedule."""
@@ -117,4 +131,5 @@ SCHEDULE: tuple[Job, ...] = (
     Job("send-reminders", send_reminders),
     Job("deliver-mail", deliver_mail),
     Job("sync-youtube", sync_youtube, every="YOUTUBE_SYNC_INTERVAL", skip=youtube_skip_reason),
+    Job("purge", purge, every="PURGE_INTERVAL"),
 )

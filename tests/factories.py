@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -49,3 +49,12 @@ def make_event(
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def open_shipped_programme(days_ahead: int = 30) -> None:
+    """Move the loaded Arendalsuka 2023 programme to ``days_ahead`` days from now, so that its
+    sign-up is open (in 2023 it is over, and takes no sign-ups)."""
+    shift = (utcnow() + timedelta(days=days_ahead)).replace(microsecond=0) - datetime(2023, 8, 15, tzinfo=UTC)
+    for event in db.session.scalars(select(Event)):
+        event.starts_at, event.ends_at = event.starts_at + shift, event.ends_at + shift
+    db.session.commit()

@@ -166,3 +166,15 @@ def test_a_bad_setting_stops_the_app_with_one_line(
     assert result.returncode == 1
     assert result.stderr.strip().startswith("hub: " + message), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_retention_settings_are_checked_at_start(instance_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_RETENTION_DAYS", "14")
+    assert create_app().config["RETENTION_DAYS"] == 14
+    monkeypatch.setenv("HUB_RETENTION_DAYS", '"a month"')
+    with pytest.raises(ConfigError, match="HUB_RETENTION_DAYS must be a whole number"):
+        create_app()
+    monkeypatch.delenv("HUB_RETENTION_DAYS")
+    monkeypatch.setenv("HUB_ME_LINK_INTERVAL", "0")
+    with pytest.raises(ConfigError, match="HUB_ME_LINK_INTERVAL must be at least 1"):
+        create_app()

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from hub.extensions import db
 from hub.models import Registration
 from tests.conftest import make_config
+from tests.factories import open_shipped_programme
 
 EVENT = "future-of-digital-health-in-norway"
 SIGNUP = {"name": "Ada Lovelace", "email": "ada@example.org", "attendance": "in_person", "consent": "y"}
@@ -25,6 +26,13 @@ def _csp(response: Any) -> dict[str, str]:
         part.strip().split(" ", 1)[0]: part.strip().split(" ", 1)[1]
         for part in response.headers["Content-Security-Policy"].split(";")
     }
+
+
+@pytest.fixture
+def programme(programme: dict[str, Any]) -> dict[str, Any]:
+    """The shipped programme moved to next month, so that its sign-up is open."""
+    open_shipped_programme()
+    return programme
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from hub.mail.outbox import clean_header_text, queue_message
 from hub.models import Attendance, Event, Registration, Venue
 from hub.programme import feeds
 from hub.timeutil import local, utcnow
-from hub.tokens import Purpose, fingerprint, make_token
+from hub.tokens import Purpose, make_token
 
 
 class MailKind(enum.StrEnum):
@@ -36,10 +36,6 @@ class MailKind(enum.StrEnum):
 
 # Mails for attendees with a place carry the event as an .ics attachment.
 WITH_CALENDAR = frozenset({MailKind.CONFIRMED, MailKind.PROMOTED, MailKind.REMINDER})
-
-
-def _print(registration: Registration) -> str:
-    return fingerprint(registration.event_id, registration.email)
 
 
 @dataclass(frozen=True)
@@ -63,19 +59,24 @@ class Links:
         adapter = current_app.url_map.bind("localhost")
         return self.base_url + str(adapter.build(endpoint, values))
 
+    def token(self, purpose: Purpose, registration: Registration) -> str:
+        return make_token(self.secret_key, purpose, registration)
+
     def confirm(self, registration: Registration) -> str:
-        token = make_token(self.secret_key, Purpose.CONFIRM, registration.id, _print(registration))
-        return self.url("registration.confirm", token=token)
+        return self.url("registration.confirm", token=self.token(Purpose.CONFIRM, registration))
 
     def cancel(self, registration: Registration) -> str:
-        token = make_token(self.secret_key, Purpose.CANCEL, registration.id, _print(registration))
-        return self.url("registration.cancel", token=token)
+        return self.url("registration.cancel", token=self.token(Purpose.CANCEL, registration))
+
+    def me(self, registration: Registration) -> str:
+        """ "My sign-ups" of the registration's address (every mail to an attendee links it)."""
+        return self.url("registration.me_page", token=self.token(Purpose.ME, registration))
 
     def event(self, event: Event) -> str:
         return self.url("programme.event", slug=event.slug)
 
-    def new_link(self) -> str:
-        return self.url("registration.new_link")
+    def me_request(self) -> str:
+        return self.url("registration.me")
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def registration_mail(
             "event_url": event_url,
             "confirm_url": confirm_url,
             "cancel_url": cancel_url,
-            "new_link_url": links.new_link(),
+            "me_url": links.me(registration),
             "offset": offset,
             "starts_when": starts_when(event.starts_at, now),
             "map_url": map_url(event.venue),
@@ -206,17 +207,19 @@ def registration_mail(
 
 # The moment of the change each mail announces. A mail queued at that very moment announces
 # the change; queued at any other moment it only repeats where the sign-up stands (the same
-# address signed up again, or asked for new links): a resend.
+# address signed up again): a resend.
 def registration_mail_key(kind: MailKind, registration: Registration, now: datetime, *, resend: bool) -> str:
     """The dedupe key of a registration mail queued at ``now``.
 
     A change is announced once: the key holds the moment. A resend (the same address signing
-    up again, or asking for new links) gets one key per hour, so anyone typing someone else's
-    address into a form makes the hub send that address at most one resend of a kind per
-    registration per hour, however often.
+    up again) gets one key per generation of the sign-up and hour, so anyone typing someone
+    else's address into a form makes the hub send that address at most one resend of a kind
+    per registration per hour, however often. The confirm mail of a new sign-up is keyed like
+    a resend: identical sign-ups at the same moment (one inserts, the others repeat) make one.
     """
-    if resend:
-        return f"{kind.value}:{registration.id}:resend:{now.astimezone(UTC):%Y%m%d%H}"
+    if resend or kind == MailKind.CONFIRM:
+        hour = f"{now.astimezone(UTC):%Y%m%d%H}"
+        return f"{kind.value}:{registration.id}:{registration.generation or 0}:resend:{hour}"
     return f"{kind.value}:{registration.id}:{now.isoformat()}"
 
 

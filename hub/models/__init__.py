@@ -4,14 +4,23 @@ from hub.models.accounts import Account, AccountSession, LoginThrottle, account_
 from hub.models.cache import DataVersion
 from hub.models.livestream import Livestream, QuotaUsage, StreamStatus, YouTubeChannel
 from hub.models.mail import OutboxMessage
-from hub.models.programme import AgendaItem, Event, Festival, Organiser, Venue, event_organisers
-from hub.models.registration import Attendance, Registration, RegistrationStatus
+from hub.models.programme import (
+    AgendaItem,
+    Event,
+    Festival,
+    Organiser,
+    SignupState,
+    Venue,
+    event_organisers,
+)
+from hub.models.registration import Attendance, Consent, Registration, RegistrationStatus, SignupTally
 
 __all__ = [
     "Account",
     "AccountSession",
     "AgendaItem",
     "Attendance",
+    "Consent",
     "DataVersion",
     "Event",
     "Festival",
@@ -22,6 +31,8 @@ __all__ = [
     "QuotaUsage",
     "Registration",
     "RegistrationStatus",
+    "SignupState",
+    "SignupTally",
     "StreamStatus",
     "Venue",
     "YouTubeChannel",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,13 @@ event_organisers = Table(
     Column("position", Integer, nullable=False, default=0),
     Index("ix_event_organisers_organiser_id", "organiser_id"),
 )
+
+
+class SignupState(enum.StrEnum):
+    NOT_OPEN = "not_open"
+    OPEN = "open"
+    CLOSED = "closed"  # closed before the end (by default at the start)
+    OVER = "over"  # the event has ended
 
 
 class Festival(Base):
@@ -94,6 +102,10 @@ class Event(Base):
     # The source's own words for its links ({"read_more": "Les mer her", "livestream": ...}).
     link_texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
     recap: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The sign-up window: open from this time (None: since the import) until the close
+    # (None: the start). See signup_state().
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Lower-cased title, description, organisers, speakers and venue, for free-text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     # Calendar revision (ICS SEQUENCE / LAST-MODIFIED): moved on by every change of what a
@@ -134,6 +146,20 @@ class Event(Base):
     @property
     def is_full(self) -> bool:
         return self.capacity is not None and self.seats_taken >= self.capacity
+
+    @property
+    def signup_closes_at(self) -> datetime:
+        return self.registration_closes_at or self.starts_at
+
+    def signup_state(self, now: datetime) -> SignupState:
+        """Whether the event takes sign-ups at ``now``: not yet, open, closed, or over (ended)."""
+        if now >= self.ends_at:
+            return SignupState.OVER
+        if self.registration_opens_at is not None and now < self.registration_opens_at:
+            return SignupState.NOT_OPEN
+        if now >= self.signup_closes_at:
+            return SignupState.CLOSED
+        return SignupState.OPEN
 
 
 class AgendaItem(Base):

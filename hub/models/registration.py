@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import Base
@@ -65,8 +65,14 @@ class Registration(Base):
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised each time the sign-up starts afresh (signed up again after a cancel): links carry
+    # it, so a link from an earlier sign-up of the same address does nothing to this one.
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="registration", order_by="Consent.given_at", passive_deletes=True
+    )
 
     @property
     def has_place_since(self) -> datetime | None:
@@ -74,3 +80,39 @@ class Registration(Base):
         if self.status != RegistrationStatus.CONFIRMED:
             return None
         return self.promoted_at or self.confirmed_at
+
+
+class Consent(Base):
+    """What a person agreed to when signing up: the purpose, the privacy text's version, the
+    language it was shown in and the time. Goes with its sign-up (deleted with it)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(40))
+    text_version: Mapped[str] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(8))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="consents")
+
+
+class SignupTally(Base):
+    """Anonymous counts of an event's sign-ups whose personal data was erased (purge, erasure).
+
+    The organiser's dashboard adds them to the counts of the rows that are left, so the numbers
+    of an event stay the same after its sign-ups are gone.
+    """
+
+    __tablename__ = "signup_tallies"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    confirmed_in_person: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    confirmed_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waitlisted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pending: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    checked_in: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

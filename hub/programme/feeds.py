@@ -20,6 +20,7 @@ from hub.programme.schema import (
     FestivalEntry,
     LivestreamEntry,
     ProgrammeFile,
+    RegistrationWindow,
     Speaker,
     VenueEntry,
 )
@@ -198,6 +199,7 @@ def event_entry(event: Event) -> EventEntry:
             scheduled_start=stream.scheduled_start if stream else None,
             concurrent_viewers=stream.concurrent_viewers if stream else None,
         ),
+        registration=RegistrationWindow(event.registration_opens_at, event.registration_closes_at),
         recap=event.recap,
     )
 

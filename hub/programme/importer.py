@@ -260,6 +260,11 @@ def _apply_event(event: Event, festival: Festival, entry: EventEntry, venues: di
     if current != agenda:
         event.agenda = [AgendaItem(**item) for item in agenda]
         changed = True
+    window = entry.registration
+    if window is not None:  # absent: keep the window (an organiser may have changed it)
+        changed |= _assign(
+            event, registration_opens_at=window.opens_at, registration_closes_at=window.closes_at
+        )
     return changed
 
 

@@ -233,6 +233,31 @@ class LivestreamEntry:
 
 
 @dataclass(frozen=True)
+class RegistrationWindow:
+    """When sign-up is open: ``opens_at`` (None: from the import) until ``closes_at`` (None: the start)."""
+
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+    @classmethod
+    def parse(cls, raw: Any, where: str) -> RegistrationWindow | None:
+        if raw is None:
+            return None
+        _require(
+            isinstance(raw, dict),
+            where,
+            'must be an object like {"opens_at": time or null, "closes_at": time or null}',
+        )
+        opens = _time(raw, "opens_at", where, optional=True)
+        closes = _time(raw, "closes_at", where, optional=True)
+        _require(not (opens and closes and closes <= opens), f"{where}.closes_at", "must be after opens_at")
+        return cls(opens_at=opens, closes_at=closes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"opens_at": _iso(self.opens_at), "closes_at": _iso(self.closes_at)}
+
+
+@dataclass(frozen=True)
 class EventEntry:
     slug: str
     title: str
@@ -252,6 +277,8 @@ class EventEntry:
     livestream_text: str | None = None
     livestream: LivestreamEntry = field(default_factory=LivestreamEntry)
     recap: dict[str, Any] | None = None
+    # None: the file says nothing, and an import keeps the window the event has.
+    registration: RegistrationWindow | None = None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> EventEntry:
@@ -316,6 +343,7 @@ class EventEntry:
             livestream_text=_text(links, "livestream_text", f"{where}.links", "agenda.note", optional=True),
             livestream=LivestreamEntry.parse(raw.get("livestream"), f"{where}.livestream"),
             recap=recap,
+            registration=RegistrationWindow.parse(raw.get("registration"), f"{where}.registration"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -334,6 +362,7 @@ class EventEntry:
             "links": self._links(),
             "livestream": self.livestream.to_json(),
             "recap": self.recap,
+            "registration": (self.registration or RegistrationWindow()).to_json(),
         }
 
     def _links(self) -> dict[str, Any]:

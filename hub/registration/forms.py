@@ -47,7 +47,7 @@ def email_address(form: FlaskForm, field: Any) -> None:
 
 
 def email_field() -> EmailField:
-    """The attendee's address, as the sign-up and the new-link forms ask for it."""
+    """The attendee's address, as the sign-up and the "my sign-ups" forms ask for it."""
     return EmailField(
         _l("Email"),
         filters=[_strip],
@@ -104,8 +104,8 @@ class PublicForm(FlaskForm):  # type: ignore[misc]
         return "form_token" in self.errors
 
 
-class SignupForm(PublicForm):
-    name = StringField(
+def name_field() -> StringField:
+    return StringField(
         _l("Name"),
         filters=[_strip],
         validators=[
@@ -115,8 +115,10 @@ class SignupForm(PublicForm):
         ],
         render_kw={"autocomplete": "name"},
     )
-    email = email_field()
-    organisation = StringField(
+
+
+def organisation_field() -> StringField:
+    return StringField(
         _l("Organisation (optional)"),
         filters=[_strip, _none_if_empty],
         validators=[
@@ -126,6 +128,12 @@ class SignupForm(PublicForm):
         ],
         render_kw={"autocomplete": "organization"},
     )
+
+
+class SignupForm(PublicForm):
+    name = name_field()
+    email = email_field()
+    organisation = organisation_field()
     attendance = RadioField(
         _l("How will you take part?"),
         choices=[
@@ -156,10 +164,26 @@ class SignupForm(PublicForm):
         return Attendance(field.data)
 
 
-class NewLinkForm(PublicForm):
-    """Ask for fresh links: the address is enough (the answer is the same for any address)."""
+class MeLinkForm(PublicForm):
+    """Ask for the "my sign-ups" link: the address is enough (the answer is the same for any)."""
 
     email = email_field()
+
+
+class DetailsForm(PublicForm):
+    """The owner corrects the name and organisation of a sign-up (from their own link)."""
+
+    name = name_field()
+    organisation = organisation_field()
+
+
+class EraseForm(PublicForm):
+    """Erasing cannot be undone: the person ticks that they mean it."""
+
+    confirm = BooleanField(
+        _l("Yes, erase all my sign-ups and everything you hold about this address."),
+        validators=[DataRequired(_l("Please tick the box to confirm that you want your data erased."))],
+    )
 
 
 class ActionForm(PublicForm):

@@ -14,6 +14,12 @@ Capacity holds under concurrency without locks that SQLite lacks:
 * a new registration is an ``INSERT … ON CONFLICT DO NOTHING`` on the unique (event, email)
   pair, so the same address twice never makes two rows.
 
+A sign-up is taken only while its event's sign-up window is open (:meth:`Event.signup_state`),
+and only a pending sign-up inside it can be confirmed. A repeat sign-up never changes the
+details of the one that is there (a stranger could type anyone's address); the owner changes
+them from the link in their mail. Mail that anyone can cause by typing an address (the
+confirm mail, a repeat's status mail) is capped per address and hour (:func:`may_mail`).
+
 Only confirmed in-person registrations hold a seat; online attendance is unlimited. Seats
 are only ever given out in two ways: a confirmation takes a free seat, or
 :func:`promote_waitlisted` hands free seats to the waiting list in :data:`WAITLIST_ORDER`.
@@ -29,7 +35,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
@@ -38,8 +44,16 @@ from sqlalchemy import CursorResult, Select, Table, func, or_, select, update
 from hub.extensions import DbSession
 from hub.mail.compose import Links, MailKind, queue_registration_mail
 from hub.mail.outbox import insert_unless_duplicate
-from hub.models import Attendance, Event, Registration, RegistrationStatus
-from hub.tokens import Purpose, TokenError, TokenExpired, fingerprint, read_token
+from hub.models import (
+    Attendance,
+    Consent,
+    Event,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    SignupState,
+)
+from hub.tokens import Purpose, TokenError, TokenExpired, registration_for_token
 
 PENDING = RegistrationStatus.PENDING
 CONFIRMED = RegistrationStatus.CONFIRMED
@@ -48,6 +62,13 @@ CANCELLED = RegistrationStatus.CANCELLED
 
 # A guarded update loses only to a concurrent change; after that the status is settled.
 _RETRIES = 4
+
+# What a sign-up's consent is for (recorded with the privacy text's version).
+CONSENT_PURPOSE = "event-signup"
+
+# Mails to one address in an hour after which no more mail that anyone can cause by typing
+# the address (confirm mails, repeats) is queued; the app's MAIL_CAP_PER_HOUR overrides it.
+MAIL_CAP_PER_HOUR = 5
 
 # The one order of a waiting list, used by the service, the attendee's place in line and the
 # organiser's list and export: who joined the list first, then the older row. A waitlisted row
@@ -94,11 +115,35 @@ class ConcurrentChange(RegistrationError):
         super().__init__(_l("Your sign-up changed while we handled it. Please try again."))
 
 
+class SignupClosed(RegistrationError):
+    """The event does not take sign-ups now (not open yet, closed, or over)."""
+
+    status_code = 409
+
+    def __init__(self, state: SignupState) -> None:
+        messages = {
+            SignupState.NOT_OPEN: _l("Sign-up for this event has not opened yet."),
+            SignupState.CLOSED: _l("Sign-up for this event has closed."),
+            SignupState.OVER: _l("This event is over, so it takes no more sign-ups."),
+        }
+        super().__init__(messages.get(state, messages[SignupState.CLOSED]))
+        self.state = state
+        if state == SignupState.OVER:
+            self.status_code = 410
+
+
+def check_window(event: Event, now: datetime) -> None:
+    """Raise SignupClosed unless the event takes sign-ups at ``now``."""
+    state = event.signup_state(now)
+    if state != SignupState.OPEN:
+        raise SignupClosed(state)
+
+
 class SignupOutcome(enum.StrEnum):
     """What ``sign_up`` did. The attendee is told the same thing in every case."""
 
     CREATED = "created"  # a new pending registration; confirm mail queued
-    CONFIRM_RESENT = "confirm_resent"  # still pending: details updated, confirm mail again
+    CONFIRM_RESENT = "confirm_resent"  # still pending: details kept, confirm mail again
     STATUS_RESENT = "status_resent"  # confirmed or waitlisted: its status mail again
     RESTARTED = "restarted"  # was cancelled: pending again, confirm mail queued
 
@@ -110,6 +155,7 @@ class SignupDetails:
     organisation: str | None
     attendance: Attendance | None  # None: what the event offers (in person when it offers both)
     locale: str
+    privacy_version: str = "unknown"  # the version of the privacy text the form showed
 
 
 def normalise_email(email: str) -> str:
@@ -219,15 +265,50 @@ def find_registration(session: DbSession, event: Event, email: str) -> Registrat
     )
 
 
+def may_mail(session: DbSession, email: str, now: datetime, cap: int = MAIL_CAP_PER_HOUR) -> bool:
+    """Whether the address got fewer than ``cap`` mails (of any kind) in the hour before ``now``."""
+    sent = session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.recipient == normalise_email(email),
+            OutboxMessage.created_at > now - timedelta(hours=1),
+        )
+    )
+    return (sent or 0) < cap
+
+
+def record_consent(
+    session: DbSession, registration: Registration, details: SignupDetails, now: datetime
+) -> None:
+    session.add(
+        Consent(
+            registration_id=registration.id,
+            purpose=CONSENT_PURPOSE,
+            text_version=details.privacy_version[:40],
+            locale=details.locale,
+            given_at=now,
+        )
+    )
+
+
 def sign_up(
-    session: DbSession, event: Event, details: SignupDetails, *, now: datetime, links: Links
+    session: DbSession,
+    event: Event,
+    details: SignupDetails,
+    *,
+    now: datetime,
+    links: Links,
+    mail_cap: int = MAIL_CAP_PER_HOUR,
 ) -> SignupOutcome:
     """Sign an address up for an event (pending until confirmed) and queue the right mail.
 
-    The same address again makes no second registration: a pending one gets its details
-    updated and the confirm link again; a confirmed or waitlisted one gets its status mail
-    (details unchanged: a stranger must not change them); a cancelled one starts afresh.
+    Refused (SignupClosed) outside the event's sign-up window. The same address again makes
+    no second registration and changes nothing of it (a stranger must not): a pending one gets
+    the confirm link again, a confirmed or waitlisted one its status mail, at most one of a
+    kind an hour; a cancelled one starts afresh as a new generation (old links stop working).
+    A new sign-up or a restart records the consent given with it. No mail is queued once the
+    address has had ``mail_cap`` mails in the last hour; the sign-up itself is kept.
     """
+    check_window(event, now)
     email = normalise_email(details.email)
     attendance = attendance_for(event, details.attendance)
     fresh = {
@@ -239,22 +320,32 @@ def sign_up(
     inserted = insert_unless_duplicate(
         session,
         cast(Table, Registration.__table__),
-        {"event_id": event.id, "email": email, "status": PENDING, "created_at": now, **fresh},
+        {
+            "event_id": event.id,
+            "email": email,
+            "status": PENDING,
+            "created_at": now,
+            "generation": 0,
+            **fresh,
+        },
         ["event_id", "email"],
     )
     registration = find_registration(session, event, email)
     if registration is None:  # pragma: no cover - the row exists: we inserted it or it was there
         raise ConcurrentChange()
+    mail_ok = may_mail(session, email, now, mail_cap)
     if inserted:
-        queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
+        record_consent(session, registration, details, now)
+        if mail_ok:
+            queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
         return SignupOutcome.CREATED
     for _ in range(_RETRIES):
         status = registration.status
         if status == PENDING:
-            if _transition(session, registration, {PENDING}, **fresh):
+            if mail_ok:
                 queue_registration_mail(session, MailKind.CONFIRM, registration, links, now, resend=True)
-                return SignupOutcome.CONFIRM_RESENT
-        elif status == CANCELLED:
+            return SignupOutcome.CONFIRM_RESENT
+        if status == CANCELLED:
             restart = {
                 "status": PENDING,
                 "created_at": now,
@@ -263,14 +354,18 @@ def sign_up(
                 "promoted_at": None,
                 "cancelled_at": None,
                 "checked_in_at": None,
+                "generation": Registration.generation + 1,
             }
             if _transition(session, registration, {CANCELLED}, **fresh, **restart):
-                queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
+                record_consent(session, registration, details, now)
+                if mail_ok:
+                    queue_registration_mail(session, MailKind.CONFIRM, registration, links, now)
                 return SignupOutcome.RESTARTED
         else:
             kind = status_mail(registration)
             assert kind is not None
-            queue_registration_mail(session, kind, registration, links, now, resend=True)
+            if mail_ok:
+                queue_registration_mail(session, kind, registration, links, now, resend=True)
             return SignupOutcome.STATUS_RESENT
     raise ConcurrentChange()
 
@@ -278,7 +373,8 @@ def sign_up(
 def confirm(session: DbSession, registration: Registration, *, now: datetime, links: Links) -> Registration:
     """Confirm the address: a seat if one is free (or online), else the waiting list.
 
-    Confirming again changes nothing and sends nothing.
+    Confirming again changes nothing and sends nothing. A pending sign-up cannot be confirmed
+    once its event's sign-up has closed (SignupClosed).
     """
     for _ in range(_RETRIES):
         status = registration.status
@@ -286,6 +382,7 @@ def confirm(session: DbSession, registration: Registration, *, now: datetime, li
             return registration
         if status == CANCELLED:
             raise AlreadyCancelled()
+        check_window(registration.event, now)
         # Claim the change first, so that of two confirmations only one goes on.
         if not _transition(session, registration, {PENDING}, status=CONFIRMED, confirmed_at=now):
             continue
@@ -298,13 +395,16 @@ def confirm(session: DbSession, registration: Registration, *, now: datetime, li
     raise ConcurrentChange()
 
 
-def cancel(session: DbSession, registration: Registration, *, now: datetime, links: Links) -> Registration:
+def cancel(
+    session: DbSession, registration: Registration, *, now: datetime, links: Links, notify: bool = True
+) -> Registration:
     """Cancel a registration; a freed seat goes to the waiting list, within the capacity.
 
     The seat is released and the list promoted in the caller's transaction, so the seat goes
     to the first in line, not to a newcomer confirming at the same moment; when the capacity
     was lowered below the seats taken, nobody moves up until there is room.
-    Cancelling again changes nothing and sends nothing.
+    Cancelling again changes nothing and sends nothing; ``notify=False`` (an erasure) sends
+    the attendee no "cancelled" mail.
     """
     for _ in range(_RETRIES):
         previous = registration.status
@@ -315,7 +415,8 @@ def cancel(session: DbSession, registration: Registration, *, now: datetime, lin
         if previous == CONFIRMED and registration.attendance == Attendance.IN_PERSON:
             release_seat(session, registration.event)
             promote_waitlisted(session, registration.event, now=now, links=links)
-        queue_registration_mail(session, MailKind.CANCELLED, registration, links, now)
+        if notify:
+            queue_registration_mail(session, MailKind.CANCELLED, registration, links, now)
         return registration
     raise ConcurrentChange()
 
@@ -356,21 +457,6 @@ def promote_after_capacity_change(
     return promoted
 
 
-def resend_links(session: DbSession, email: str, *, now: datetime, links: Links) -> int:
-    """Send every active registration of an address its current mail again (new links)."""
-    sent = 0
-    registrations = session.scalars(
-        select(Registration)
-        .where(Registration.email == normalise_email(email), Registration.status != CANCELLED)
-        .order_by(Registration.id)
-    )
-    for registration in registrations:
-        kind = status_mail(registration)
-        if kind is not None and queue_registration_mail(session, kind, registration, links, now, resend=True):
-            sent += 1
-    return sent
-
-
 def waitlist_position(session: DbSession, registration: Registration) -> int | None:
     """1 for the first in line; None when the registration is not on the waiting list."""
     if registration.status != WAITLISTED:
@@ -385,16 +471,12 @@ def waitlist_position(session: DbSession, registration: Registration) -> int | N
 
 
 def registration_for_link(
-    session: DbSession, purpose: Purpose, token: str, *, secret_key: str, max_age: int
+    session: DbSession, purpose: Purpose, token: str, config: dict[str, Any] | Any
 ) -> Registration:
     """The registration a signed link is for; raises ExpiredLink or InvalidLink."""
     try:
-        registration_id, print_ = read_token(secret_key, purpose, token, max_age)
+        return registration_for_token(session, purpose, token, config)
     except TokenExpired:
         raise ExpiredLink() from None
     except TokenError:
         raise InvalidLink() from None
-    registration = session.get(Registration, registration_id, populate_existing=True)
-    if registration is None or fingerprint(registration.event_id, registration.email) != print_:
-        raise InvalidLink()  # gone, or its id now belongs to another sign-up
-    return registration

@@ -1,8 +1,10 @@
 """Sign-up, confirm and cancel pages: validate, call one service, commit, deliver, redirect.
 
 A GET never changes anything (mail scanners follow links): the links in mails open a page
-with one button, and the button POSTs. Every answer to a sign-up or a request for new links
+with one button, and the button POSTs. Every answer to a sign-up or a request for a link
 is the same whoever the address belongs to, so nobody learns who else signed up.
+Outside an event's sign-up window a sign-up or a confirmation gets a page that says so
+(409 before the end, 410 once the event is over) and sends nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
@@ -21,10 +24,11 @@ from hub.extensions import csrf, db, limiter
 from hub.i18n import current_language
 from hub.mail import delivery
 from hub.mail.compose import Links
-from hub.models import Event, Registration
+from hub.models import Event, Festival, Registration, RegistrationStatus, SignupState
 from hub.programme import queries
 from hub.registration import bp, service
-from hub.registration.forms import ActionForm, NewLinkForm, SignupForm, new_form_token
+from hub.registration.forms import ActionForm, MeLinkForm, SignupForm, new_form_token
+from hub.registration.privacy import privacy_version
 from hub.security import personal
 from hub.timeutil import utcnow
 from hub.tokens import Purpose
@@ -71,6 +75,26 @@ def signup_label(event: Event) -> str:
 
 
 @bp.app_template_global()
+def signup_state(event: Event) -> str:
+    """not_open, open, closed or over: what the event page shows in place of the form."""
+    return event.signup_state(utcnow()).value
+
+
+@bp.app_template_global()
+def festival_is_over(festival: Festival | None) -> bool:
+    """Whether every event of the festival has ended (its programme says so); one query."""
+    if festival is None:
+        return False
+    last = db.session.scalar(select(func.max(Event.ends_at)).where(Event.festival_id == festival.id))
+    return last is not None and last <= utcnow()
+
+
+def closed_page(event: Event, exc: service.SignupClosed) -> ResponseReturnValue:
+    page = render_template("registration/closed.html", event=event, message=str(exc.message), state=exc.state)
+    return page, exc.status_code
+
+
+@bp.app_template_global()
 def signup_notice(event: Event) -> str | None:
     """A message for the whole form (e.g. it had expired), shown above it."""
     notice: str | None = g.get("signup_notice")
@@ -95,6 +119,10 @@ def _expired_notice() -> str:
 @limiter.limit(_signup_limit, methods=["POST"])
 def register(slug: str) -> ResponseReturnValue:
     event = _event_or_404(slug)
+    try:
+        service.check_window(event, utcnow())
+    except service.SignupClosed as exc:
+        return closed_page(event, exc)
     form = SignupForm.for_event(event)
     if not form.validate_on_submit():
         notice = _("Please correct the marked fields and send the form again.")
@@ -108,13 +136,24 @@ def register(slug: str) -> ResponseReturnValue:
         organisation=form.organisation.data,
         attendance=form.chosen_attendance,
         locale=current_language(),
+        privacy_version=privacy_version(),
     )
     try:
-        service.sign_up(db.session, event, details, now=utcnow(), links=Links.from_app())
+        service.sign_up(
+            db.session,
+            event,
+            details,
+            now=utcnow(),
+            links=Links.from_app(),
+            mail_cap=int(current_app.config["MAIL_CAP_PER_HOUR"]),
+        )
         commit_and_deliver()
     except IntegrityError:
         # The same address for the same event at the same moment: the other request won.
         _rollback()
+    except service.SignupClosed as exc:
+        _rollback()
+        return closed_page(event, exc)
     except service.RegistrationError as exc:
         _rollback()
         flash(str(exc.message), "error")
@@ -141,19 +180,13 @@ def _link_page(registration: Registration, template: str, token: str, **context:
 
 def _bad_link(exc: service.InvalidLink) -> ResponseReturnValue:
     page = render_template(
-        "registration/bad_link.html", message=str(exc.message), form=NewLinkForm(formdata=None)
+        "registration/bad_link.html", message=str(exc.message), form=MeLinkForm(formdata=None)
     )
     return page, exc.status_code
 
 
-def _from_link(purpose: Purpose, token: str, max_age_key: str) -> Registration:
-    return service.registration_for_link(
-        db.session,
-        purpose,
-        token,
-        secret_key=str(current_app.config["SECRET_KEY"]),
-        max_age=int(current_app.config[max_age_key]),
-    )
+def _from_link(purpose: Purpose, token: str) -> Registration:
+    return service.registration_for_link(db.session, purpose, token, current_app.config)
 
 
 def _act(action: Any, registration: Registration) -> None:
@@ -182,9 +215,13 @@ def _refused_button() -> ResponseReturnValue | None:
 @personal
 def confirm(token: str) -> ResponseReturnValue:
     try:
-        registration = _from_link(Purpose.CONFIRM, token, "CONFIRM_TOKEN_MAX_AGE")
+        registration = _from_link(Purpose.CONFIRM, token)
     except service.InvalidLink as exc:
         return _bad_link(exc)
+    state = registration.event.signup_state(utcnow())
+    if registration.status == RegistrationStatus.PENDING and state != SignupState.OPEN:
+        # The window closed before the address was confirmed: the link no longer works.
+        return closed_page(registration.event, service.SignupClosed(state))
     if request.method == "POST":
         refused = _refused_button()
         if refused is not None:
@@ -192,19 +229,21 @@ def confirm(token: str) -> ResponseReturnValue:
         _act(service.confirm, registration)
         return redirect(url_for(".confirm", token=token))
     links = Links.from_app()
-    return _link_page(
+    page = _link_page(
         registration,
         "registration/confirm.html",
         token,
         cancel_url=links.cancel(registration),
+        me_url=links.me(registration),
     )
+    return page
 
 
 @bp.route("/registrations/cancel/<token>", methods=["GET", "POST"])
 @personal
 def cancel(token: str) -> ResponseReturnValue:
     try:
-        registration = _from_link(Purpose.CANCEL, token, "CANCEL_TOKEN_MAX_AGE")
+        registration = _from_link(Purpose.CANCEL, token)
     except service.InvalidLink as exc:
         return _bad_link(exc)
     if request.method == "POST":
@@ -217,22 +256,9 @@ def cancel(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/registrations/new-link", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
 def new_link() -> ResponseReturnValue:
-    form = NewLinkForm()
-    if form.validate_on_submit():
-        service.resend_links(db.session, form.email.data, now=utcnow(), links=Links.from_app())
-        commit_and_deliver()
-        flash(
-            _(
-                "If that address has sign-ups with us, we have sent it new links. "
-                "Please check your inbox (and the spam folder)."
-            ),
-            "success",
-        )
-        return redirect(url_for(".new_link"))
-    status = 400 if form.errors else 200
-    return render_template("registration/new_link.html", form=form), status
+    """The old "send me new links" form: "my sign-ups" (/me) does it now, with one mail."""
+    return redirect(url_for(".me"), code=307 if request.method == "POST" else 302)
 
 
 @bp.errorhandler(CSRFError)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_config
+from tests.factories import open_shipped_programme
 from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,13 @@ def app_config(tmp_path: Path, smtp_server: SMTPServer) -> dict[str, Any]:
     return make_config(
         tmp_path, WTF_CSRF_ENABLED=True, MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port
     )
+
+
+@pytest.fixture
+def programme(programme: dict[str, Any]) -> dict[str, Any]:
+    """The shipped programme with its events moved to next month: sign-up open (2023 is over)."""
+    open_shipped_programme()
+    return programme
 
 
 def no_serious_violations(page: Any) -> None:

@@ -1,5 +1,6 @@
-"""Nobody can make the hub mail someone over and over: repeating a sign-up or asking for new
-links queues at most one resend of a kind per registration per hour; changes still mail."""
+"""Nobody can make the hub mail someone over and over: repeating a sign-up queues at most one
+mail of a kind per registration per hour, asking for the "my sign-ups" link one mail per 15
+minutes, and mail anyone can cause is capped per address and hour; changes still mail."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from hub.extensions import db
 from hub.mail.compose import Links
+from hub.models import Registration
 from hub.registration import service
 from hub.registration.service import SignupOutcome
 from hub.timeutil import utcnow
@@ -35,29 +38,31 @@ def test_repeated_sign_ups_of_one_address_queue_one_resend_an_hour(app: Flask) -
         )
         db.session.commit()
     assert outcomes == [SignupOutcome.CREATED] + [SignupOutcome.CONFIRM_RESENT] * 4
-    assert len(outbox("confirm", to="ada@example.org")) == 2  # the first, and one resend
+    assert len(outbox("confirm", to="ada@example.org")) == 1  # the repeats are the first mail
 
     service.sign_up(db.session, event, details("ada@example.org"), now=at(61), links=links)
     db.session.commit()
-    assert len(outbox("confirm", to="ada@example.org")) == 3  # a new hour: one more
+    assert len(outbox("confirm", to="ada@example.org")) == 2  # a new hour: one more
 
 
-def test_new_link_requests_queue_one_resend_of_each_kind_an_hour(app: Flask) -> None:
+def test_sign_ups_of_one_address_mail_it_at_most_the_cap_an_hour(app: Flask) -> None:
+    """27 sign-ups of one address by a stranger: 5 mails in the hour, the rest wait for /me."""
     links = Links.from_app(app)
-    pending, confirmed = make_event("first", capacity=5), make_event("second", capacity=5)
-    service.sign_up(db.session, pending, details("ada@example.org"), now=at(0), links=links)
-    service.sign_up(db.session, confirmed, details("ada@example.org"), now=at(0), links=links)
-    registration = service.find_registration(db.session, confirmed, "ada@example.org")
+    events = [make_event(f"event-{i:02d}", capacity=5) for i in range(27)]
+    for i, event in enumerate(events):
+        service.sign_up(db.session, event, details("ada@example.org"), now=at(i), links=links)
+        db.session.commit()
+    assert len(outbox(to="ada@example.org")) == service.MAIL_CAP_PER_HOUR == 5
+    assert db.session.scalar(select(func.count(Registration.id))) == 27  # the sign-ups are kept
+    # The next hour brings mail again; the owner's own actions are never capped.
+    registration = service.find_registration(db.session, events[0], "ada@example.org")
     assert registration is not None
-    service.confirm(db.session, registration, now=at(1), links=links)
+    service.confirm(db.session, registration, now=at(30), links=links)
     db.session.commit()
-    before = len(outbox())
-
-    queued = [service.resend_links(db.session, "ada@example.org", now=at(m), links=links) for m in (2, 3, 30)]
+    assert len(outbox("confirmed", to="ada@example.org")) == 1
+    service.sign_up(db.session, events[26], details("ada@example.org"), now=at(90), links=links)
     db.session.commit()
-    assert queued == [2, 0, 0]
-    assert sorted(m.kind for m in outbox()[before:]) == ["confirm", "confirmed"]
-    assert service.resend_links(db.session, "ada@example.org", now=at(70), links=links) == 2
+    assert len(outbox("confirm", to="ada@example.org")) == 6
 
 
 def test_changes_are_still_mailed_within_the_hour_of_a_resend(app: Flask) -> None:
@@ -74,7 +79,6 @@ def test_changes_are_still_mailed_within_the_hour_of_a_resend(app: Flask) -> Non
     service.sign_up(db.session, event, details("ada@example.org"), now=at(5), links=links)  # restart
     db.session.commit()
     assert [m.kind for m in outbox(to="ada@example.org")] == [
-        "confirm",
         "confirm",
         "confirmed",
         "confirmed",
@@ -98,15 +102,14 @@ def test_a_stranger_repeating_the_forms_gets_the_same_page_and_the_address_few_m
     signup = {"name": "Mallory", "email": "ada@example.org", "attendance": "in_person", "consent": "y"}
     first_hour = utcnow().strftime("%Y%m%d%H")
     pages = [_post(client, "/events/test-event/register?lang=en", signup) for _ in range(6)]
-    answers = [
-        _post(client, "/registrations/new-link?lang=en", {"email": e}) for e in ["ada@example.org"] * 6
-    ]
-    stranger = _post(client, "/registrations/new-link?lang=en", {"email": "nobody@example.org"})
+    answers = [_post(client, "/me?lang=en", {"email": e}) for e in ["ada@example.org"] * 6]
+    stranger = _post(client, "/me?lang=en", {"email": "nobody@example.org"})
     hours = len({first_hour, utcnow().strftime("%Y%m%d%H")})
 
     assert len(set(pages)) == 1
     assert set(answers) == {stranger}
     assert "If that address has sign-ups with us" in stranger
-    expected = 1 + hours  # the first mail, and one resend an hour (two if the hour turned)
-    assert len(outbox("confirm", to="ada@example.org")) == expected
-    assert len(smtp_server.wait_for(expected)) == expected
+    assert len(outbox("confirm", to="ada@example.org")) == hours  # one an hour (two if it turned)
+    assert len(outbox("me", to="ada@example.org")) == 1  # one per request window, not per sign-up
+    assert outbox(to="nobody@example.org") == []
+    assert len(smtp_server.wait_for(hours + 1)) == hours + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from hub.mail.compose import Links
 from hub.models import Event, OutboxMessage, Registration, RegistrationStatus
 from hub.programme.importer import import_programme
 from hub.registration import service
-from tests.registration.conftest import T0, details
+from tests.registration.conftest import details
 
 SLUG = "fremtidens-kreftbehandling"
+# Two weeks before the shipped programme (August 2023), while its sign-up is open.
+T0 = datetime(2023, 8, 1, 9, 0, tzinfo=UTC)
 CONFIRMED = RegistrationStatus.CONFIRMED
 WAITLISTED = RegistrationStatus.WAITLISTED
 

@@ -48,7 +48,7 @@ def test_queries_do_not_grow_with_the_number_of_events(app: Flask, client: Flask
     # The same statements at 30 and 1,500 events (a search that found nothing at 30 skips
     # the two eager loads of the found events' organisers and livestreams).
     assert all(small[path] <= large[path] <= small[path] + 2 for path in paths)
-    assert max(large.values()) <= 10
+    assert max(large.values()) <= 11  # and once whether the festival is over
 
 
 def test_a_large_programme_is_shown_one_day_at_a_time(app: Flask, client: FlaskClient) -> None:

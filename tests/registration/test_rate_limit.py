@@ -57,10 +57,10 @@ def test_too_many_sign_ups_from_one_client_get_a_clear_page(
     # Another client is not affected; reading the event page is not limited.
     assert post(client, 4, address=OTHER).status_code == 302
     assert client.get("/events/test-event").status_code == 200
-    # Asking for new links shares nothing with sign-up but has its own limit.
+    # Asking for the "my sign-ups" link shares nothing with sign-up but has its own limit.
     answers = [
         client.post(
-            "/registrations/new-link?lang=en",
+            "/me?lang=en",
             data={"email": "ada0@example.org"},
             environ_base={"REMOTE_ADDR": CLIENT},
         ).status_code
@@ -70,4 +70,4 @@ def test_too_many_sign_ups_from_one_client_get_a_clear_page(
 
     if app_config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         keys = {k.decode() for k in redis.Redis.from_url(REDIS_URI).scan_iter(f"*/{CLIENT}/*")}
-        assert {k.split("/")[-4] for k in keys} == {"registration.register", "registration.new_link"}
+        assert {k.split("/")[-4] for k in keys} == {"registration.register", "registration.me"}
