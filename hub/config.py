@@ -52,7 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_DAYS": 30,
     "PURGE_INTERVAL": 24 * 3600,  # how often the worker runs the purge
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_SIGNUP": "10 per minute;50 per hour",
+    "RATELIMIT_SIGNUP": "10 per minute;50 per hour",  # per client address
+    # Per email address typed into the sign-up form, whoever types it (many events, one person).
+    "RATELIMIT_SIGNUP_ADDRESS": "10 per minute;60 per hour",
     "RATELIMIT_LOGIN": "10 per minute;50 per hour",  # per client address
     # Organiser sessions end after this long without a request, and this long after login.
     "ORGANISER_SESSION_IDLE": "2h",
@@ -167,7 +169,7 @@ def check_settings(config: Config) -> None:
         parse_offsets(str(config["REMINDER_OFFSETS"]))
     except ValueError as exc:
         raise _setting("REMINDER_OFFSETS", f"is not valid: {exc}") from None
-    for name in ("RATELIMIT_SIGNUP", "RATELIMIT_LOGIN"):
+    for name in ("RATELIMIT_SIGNUP", "RATELIMIT_SIGNUP_ADDRESS", "RATELIMIT_LOGIN"):
         try:
             parse_many(str(config[name]))
         except ValueError:

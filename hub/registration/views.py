@@ -9,6 +9,7 @@ Outside an event's sign-up window a sign-up or a confirmation gets a page that s
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -36,6 +37,16 @@ from hub.tokens import Purpose
 
 def _signup_limit() -> str:
     return str(current_app.config["RATELIMIT_SIGNUP"])
+
+
+def _address_limit() -> str:
+    return str(current_app.config["RATELIMIT_SIGNUP_ADDRESS"])
+
+
+def _signup_address_key() -> str:
+    """The limit's key for the address typed into the form: hashed, so no address is stored."""
+    email = request.form.get("email", "").strip().lower()
+    return "address:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def commit_and_deliver() -> None:
@@ -117,6 +128,7 @@ def _expired_notice() -> str:
 
 @bp.post("/events/<slug>/register")
 @limiter.limit(_signup_limit, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"], key_func=_signup_address_key)
 def register(slug: str) -> ResponseReturnValue:
     event = _event_or_404(slug)
     try:

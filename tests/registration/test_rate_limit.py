@@ -71,3 +71,34 @@ def test_too_many_sign_ups_from_one_client_get_a_clear_page(
     if app_config["RATELIMIT_STORAGE_URI"].startswith("redis"):
         keys = {k.decode() for k in redis.Redis.from_url(REDIS_URI).scan_iter(f"*/{CLIENT}/*")}
         assert {k.split("/")[-4] for k in keys} == {"registration.register", "registration.me"}
+
+
+def test_too_many_sign_ups_for_one_address_are_refused_from_any_client(
+    client: FlaskClient, app: Any, app_config: dict[str, Any]
+) -> None:
+    app.config["RATELIMIT_SIGNUP_ADDRESS"] = "3 per minute"
+    for n in range(5):
+        make_event(f"event-{n}")
+    address = f"target-{uuid.uuid4().hex[:8]}@example.org"
+
+    def sign_up(n: int, ip: str) -> Any:
+        data = {"name": "Ada", "email": address, "consent": "y"}
+        return client.post(f"/events/event-{n}/register?lang=en", data=data, environ_base={"REMOTE_ADDR": ip})
+
+    # Three clients, one address: the fourth sign-up for that address in a minute is refused,
+    # with X-Forwarded-For ignored (no proxy is trusted here).
+    codes = [
+        client.post(
+            f"/events/event-{n}/register?lang=en",
+            data={"name": "Ada", "email": address, "consent": "y"},
+            environ_base={"REMOTE_ADDR": f"127.9.{n}.1"},
+            headers={"X-Forwarded-For": f"10.0.0.{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes == [302, 302, 302, 429]
+    assert sign_up(4, "127.9.9.9").headers["Retry-After"]
+    # Another address from the same client goes through.
+    other = {"name": "Bo", "email": f"other-{uuid.uuid4().hex[:8]}@example.org", "consent": "y"}
+    response = client.post("/events/event-4/register", data=other, environ_base={"REMOTE_ADDR": "127.9.0.1"})
+    assert response.status_code == 302
