@@ -95,12 +95,14 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from hub.health import bp as health_bp
+    from hub.livestream.views import bp as livestream_bp
     from hub.programme import bp as programme_bp
     from hub.registration import bp as registration_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(programme_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(livestream_bp)
     from hub.organiser import bp as organiser_bp
 
     app.register_blueprint(organiser_bp)

@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     # Personal data of a sign-up is erased this many days after its event ends (flask hub purge).
     "RETENTION_DAYS": 30,
     "PURGE_INTERVAL": 24 * 3600,  # how often the worker runs the purge
+    "WATCH_TOKEN_MAX_AGE": 120 * 24 * 3600,  # the personal watch link, the recording included
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_SIGNUP": "10 per minute;50 per hour",  # per client address
     # Per email address typed into the sign-up form, whoever types it (many events, one person).
@@ -68,7 +69,12 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["nb", "en"],
     "PROGRAMME_FILE": None,  # None: hub/data/arendalsuka-2023.json
     "WORKER_INTERVAL": 60,
-    "YOUTUBE_SYNC_INTERVAL": 900,
+    # The worker's YouTube sync: every YOUTUBE_SYNC_FAST_INTERVAL seconds from 15 minutes before a
+    # streamed event until its broadcast ends, else every YOUTUBE_SYNC_INTERVAL seconds; both
+    # stretched when the day's YOUTUBE_DAILY_BUDGET would not last until midnight Pacific time.
+    "YOUTUBE_SYNC_INTERVAL": 3600,
+    "YOUTUBE_SYNC_FAST_INTERVAL": 120,
+    "YOUTUBE_API_TIMEOUT": 10,  # seconds to wait for an answer from the API
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
     "MAX_CONTENT_LENGTH": 1024 * 1024,

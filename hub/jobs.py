@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from flask import current_app
 
 from hub.extensions import db
+from hub.livestream.cadence import sync_due
 from hub.livestream.client import YouTubeError
 from hub.livestream.sync import SyncReport, sync_from_config
 from hub.mail.compose import Links
@@ -115,6 +116,19 @@ def purge(now: datetime | None = None, *, dry_run: bool = False) -> PurgeReport:
     return report
 
 
+def youtube_sync_due(now: datetime | None = None) -> bool:
+    """Whether the sync cadence (hub/livestream/cadence.py) says a sync is due: every few
+    minutes around broadcasts, hourly otherwise, inside the day's budget. Not without a key."""
+    if youtube_skip_reason(current_app.config):
+        return False
+    try:
+        return sync_due(db.session, now or utcnow(), current_app.config)
+    except YouTubeError:
+        return True  # a configuration error: the sync reports it in one line
+    finally:
+        db.session.remove()
+
+
 @dataclass(frozen=True)
 class Job:
     """A job on the worker's schedule."""
@@ -123,6 +137,8 @@ class Job:
     run: Callable[[], Report]
     # The config key holding seconds between runs; None: every round (WORKER_INTERVAL).
     every: str | None = None
+    # Asked every round (once ``every`` has passed): whether the job is due now; None: it is.
+    due: Callable[[], bool] | None = None
     # Why the job is skipped with this configuration, or None to run it.
     skip: Callable[[Mapping[str, Any]], str | None] = lambda _config: None
 
@@ -130,6 +146,6 @@ class Job:
 SCHEDULE: tuple[Job, ...] = (
     Job("send-reminders", send_reminders),
     Job("deliver-mail", deliver_mail),
-    Job("sync-youtube", sync_youtube, every="YOUTUBE_SYNC_INTERVAL", skip=youtube_skip_reason),
+    Job("sync-youtube", sync_youtube, due=youtube_sync_due, skip=youtube_skip_reason),
     Job("purge", purge, every="PURGE_INTERVAL"),
 )

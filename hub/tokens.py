@@ -29,6 +29,7 @@ class Purpose(enum.StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
     ME = "me"  # "my sign-ups": every sign-up of the address this one belongs to
+    WATCH = "watch"  # the personal watch link (/watch/<token>): works until the sign-up is cancelled
 
 
 # The configuration key holding each purpose's maximum age in seconds.
@@ -36,6 +37,7 @@ MAX_AGE_SETTING: dict[Purpose, str] = {
     Purpose.CONFIRM: "CONFIRM_TOKEN_MAX_AGE",
     Purpose.CANCEL: "CANCEL_TOKEN_MAX_AGE",
     Purpose.ME: "ME_TOKEN_MAX_AGE",
+    Purpose.WATCH: "WATCH_TOKEN_MAX_AGE",
 }
 
 

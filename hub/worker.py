@@ -83,7 +83,7 @@ def run() -> None:
     next_run = {job.name: time.monotonic() for job in SCHEDULE}
     while not stop.is_set():
         started = time.monotonic()
-        due = [job for job in SCHEDULE if started >= next_run[job.name]]
+        due = [job for job in SCHEDULE if started >= next_run[job.name] and (job.due is None or job.due())]
         for job in due:
             if job.every is not None:
                 next_run[job.name] = started + float(current_app.config[job.every])

@@ -37,18 +37,33 @@ TIMEOUT_SECONDS = 10
 _KEY_IN_TEXT = re.compile(r"(key=)[^&\s'\"]+")
 
 
-class _ScrubKeys(logging.Filter):
-    """googleapiclient logs request URLs at DEBUG level, key included: blank the key out."""
+class _QuietGoogleLogs(logging.Filter):
+    """googleapiclient's own lines go to the log at DEBUG level only, with the key blanked out.
+
+    It logs a warning of its own on every 403 (quota exceeded among them) and request URLs,
+    key included, at DEBUG. The hub says what went wrong in one line of its own
+    (:class:`YouTubeError`), so theirs are demoted: shown only when DEBUG logging is on.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
         if "key=" in text:
             record.msg, record.args = _KEY_IN_TEXT.sub(r"\1***", text), None
+        if record.levelno > logging.DEBUG:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
         return True
 
 
-for _name in ("googleapiclient.discovery", "googleapiclient.http", "googleapiclient.model"):
-    logging.getLogger(_name).addFilter(_ScrubKeys())
+GOOGLE_LOGGERS = (
+    "googleapiclient.discovery",
+    "googleapiclient.discovery_cache",
+    "googleapiclient.http",
+    "googleapiclient.model",
+    "googleapiclient._helpers",
+)
+for _name in GOOGLE_LOGGERS:
+    logging.getLogger(_name).addFilter(_QuietGoogleLogs())
 
 
 class YouTubeError(Exception):
@@ -138,6 +153,12 @@ class Video:
     actual_start: datetime | None = None
     actual_end: datetime | None = None
     concurrent_viewers: int | None = None
+    view_count: int | None = None  # statistics.viewCount (absent when the owner hides it)
+    upload_status: str | None = None  # status.uploadStatus: "processed" once YouTube is done
+
+    @property
+    def is_processed(self) -> bool:
+        return self.upload_status == "processed"
 
     @property
     def status(self) -> StreamStatus:
@@ -174,9 +195,10 @@ def _int(value: Any) -> int | None:
 
 
 def video_from_resource(resource: dict[str, Any]) -> Video:
-    """Our Video from a ``youtube#video`` resource (part=snippet,liveStreamingDetails,status)."""
+    """Our Video from a ``youtube#video`` resource (part=snippet,liveStreamingDetails,status,statistics)."""
     snippet = resource.get("snippet") or {}
     status = resource.get("status") or {}
+    statistics = resource.get("statistics") or {}
     live = resource.get("liveStreamingDetails")
     details = live if isinstance(live, dict) else {}
     return Video(
@@ -192,6 +214,8 @@ def video_from_resource(resource: dict[str, Any]) -> Video:
         actual_start=_time(details.get("actualStartTime")),
         actual_end=_time(details.get("actualEndTime")),
         concurrent_viewers=_int(details.get("concurrentViewers")),
+        view_count=_int(statistics.get("viewCount")) if isinstance(statistics, dict) else None,
+        upload_status=status.get("uploadStatus"),
     )
 
 
@@ -215,11 +239,11 @@ def _error_reasons(exc: HttpError) -> tuple[set[str], str]:
     return reasons, message
 
 
-def _describe_network_error(exc: BaseException) -> str:
+def _describe_network_error(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, TimeoutError | socket.timeout):
-        return f"no answer within {TIMEOUT_SECONDS} s"
+        return f"no answer within {timeout:g} s"
     if isinstance(exc, httplib2.ServerNotFoundError | socket.gaierror):
         return "host name not found"
     if isinstance(exc, ssl.SSLError):
@@ -232,7 +256,9 @@ def _describe_network_error(exc: BaseException) -> str:
 class YouTubeClient:
     """Typed calls to the YouTube Data API with an API key; counts the quota units spent."""
 
-    def __init__(self, api_key: str | None, endpoint: str | None = None, timeout: int = TIMEOUT_SECONDS):
+    def __init__(
+        self, api_key: str | None, endpoint: str | None = None, timeout: float = TIMEOUT_SECONDS
+    ) -> None:
         if not api_key or not api_key.strip():
             raise MissingApiKey()
         self._api_key = api_key.strip()
@@ -267,7 +293,7 @@ class YouTubeClient:
             self._count(method)
             raise self._map_http_error(exc, method) from None
         except (OSError, httplib2.HttpLib2Error) as exc:
-            raise NetworkFailure(self.host, _describe_network_error(exc)) from None
+            raise NetworkFailure(self.host, _describe_network_error(exc, self._timeout)) from None
         except ValueError:
             self._count(method)
             raise YouTubeApiError(f"YouTube's answer to {method} was not valid JSON") from None
@@ -354,16 +380,19 @@ class YouTubeClient:
         return UploadsPage(tuple(ids), response.get("nextPageToken"), _int(total))
 
     def get_videos(self, video_ids: Iterable[str]) -> list[Video]:
-        """videos.list with live streaming details, up to 50 ids per call (1 unit per call).
+        """videos.list with live streaming details and statistics, up to 50 ids per call.
 
-        Unknown, deleted and private videos are simply absent from the result.
+        One unit per call, whatever the parts asked for. Unknown, deleted and private videos
+        are simply absent from the result.
         """
         unique = list(dict.fromkeys(video_ids))
         videos: list[Video] = []
         for start in range(0, len(unique), MAX_IDS_PER_CALL):
             batch: Sequence[str] = unique[start : start + MAX_IDS_PER_CALL]
             request = (
-                self._service().videos().list(part="snippet,liveStreamingDetails,status", id=",".join(batch))
+                self._service()
+                .videos()
+                .list(part="snippet,liveStreamingDetails,status,statistics", id=",".join(batch))
             )
             response = self._execute("videos.list", request)
             videos.extend(

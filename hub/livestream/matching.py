@@ -94,9 +94,6 @@ class MatchResult:
     links: list[Link] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
 
-    def link_for(self, event_id: int) -> Link | None:
-        return next((link for link in self.links if link.event_id == event_id), None)
-
 
 @lru_cache(maxsize=4096)
 def words(title: str) -> tuple[str, ...]:

@@ -1,9 +1,15 @@
-"""Turn what an organiser pastes (a YouTube link of any form, or a bare id) into a video id.
+"""YouTube addresses: read what an organiser pastes, and build the ones the hub shows.
+
+Reading turns what an organiser pastes (a YouTube link of any form, or a bare id) into a video id.
 
 The accepted forms follow yt-dlp's ``_VALID_URL`` for youtube.com videos: ``watch?v=``,
 ``youtu.be/``, ``/live/``, ``/embed/`` (also on youtube-nocookie.com), ``/shorts/``, ``/v/`` and
 ``/e/`` on youtube.com and its subdomains (m., music., www.), with or without a scheme. Channel
 links (``/@handle``, ``/channel/UC…``) are not videos; :func:`parse_channel_reference` reads them.
+
+It is also the only module that builds YouTube addresses (watch with ``t=``, the nocookie
+embed, the channel page): models, feeds, mails and templates call :func:`watch_url`,
+:func:`embed_url` and :func:`channel_url`.
 """
 
 from __future__ import annotations
@@ -106,12 +112,28 @@ def parse_channel_reference(text: str) -> ChannelReference | None:
     return None
 
 
+# -- building: every YouTube address the hub shows, links to or embeds is made here ---------
+
+WATCH_BASE = "https://www.youtube.com/watch"
+NOCOOKIE_EMBED_BASE = "https://www.youtube-nocookie.com/embed/"
+CHANNEL_BASE = "https://www.youtube.com/"
+
+
 def watch_url(video_id: str, seconds: int | None = None) -> str:
-    """The video's page on youtube.com, optionally at a moment (``&t=123s``)."""
-    url = f"https://www.youtube.com/watch?v={video_id}"
+    """The video's page on youtube.com, optionally at a moment of it (``&t=<seconds>s``)."""
+    url = f"{WATCH_BASE}?v={video_id}"
     return f"{url}&t={seconds}s" if seconds is not None else url
 
 
 def embed_url(video_id: str) -> str:
-    """The privacy-enhanced player (youtube-nocookie.com), started by the visitor's click."""
-    return f"https://www.youtube-nocookie.com/embed/{video_id}?autoplay=1"
+    """The privacy-enhanced player (youtube-nocookie.com), loaded only after the visitor's click."""
+    return f"{NOCOOKIE_EMBED_BASE}{video_id}?autoplay=1"
+
+
+def channel_url(reference: str) -> str:
+    """The channel's page: ``youtube.com/@handle`` or ``youtube.com/channel/UC…``."""
+    parsed = parse_channel_reference(reference)
+    value = parsed.value if parsed is not None else reference.strip()
+    if parsed is not None and parsed.kind == "id":
+        return f"{CHANNEL_BASE}channel/{value}"
+    return f"{CHANNEL_BASE}{value if value.startswith('@') else '@' + value}"

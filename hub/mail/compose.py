@@ -32,6 +32,8 @@ class MailKind(enum.StrEnum):
     PROMOTED = "promoted"  # a place opened up: you have it
     CANCELLED = "cancelled"  # your sign-up is cancelled
     REMINDER = "reminder"  # the event starts soon
+    LIVE = "live"  # the broadcast has started (online attendees)
+    RECORDING = "recording"  # the recording is ready (online, and in person when asked for)
 
 
 # Mails for attendees with a place carry the event as an .ics attachment.
@@ -72,11 +74,35 @@ class Links:
         """ "My sign-ups" of the registration's address (every mail to an attendee links it)."""
         return self.url("registration.me_page", token=self.token(Purpose.ME, registration))
 
+    def watch(self, registration: Registration) -> str:
+        """The personal watch link: live broadcast, recording, or the event page (/watch/<token>)."""
+        return self.url("livestream.watch", token=self.token(Purpose.WATCH, registration))
+
     def event(self, event: Event) -> str:
         return self.url("programme.event", slug=event.slug)
 
     def me_request(self) -> str:
         return self.url("registration.me")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """An agenda item with a time, and the recording at that moment."""
+
+    starts_at: datetime
+    title: str
+    url: str
+
+
+def recording_moments(event: Event) -> list[Moment]:
+    """The agenda's timestamps as links into the recording (items without a time are left out)."""
+    stream = event.livestream
+    moments = []
+    for item in event.agenda:
+        url = stream.recording_url_at(item.starts_at) if stream is not None else None
+        if url is not None and item.starts_at is not None:
+            moments.append(Moment(item.starts_at, item.title, url))
+    return moments
 
 
 @dataclass(frozen=True)
@@ -141,6 +167,8 @@ def _subject(kind: MailKind, event: Event, now: datetime) -> str:
         MailKind.WAITLISTED: _("You are on the waiting list: %(title)s", title=title),
         MailKind.PROMOTED: _("A place opened up, and it is yours: %(title)s", title=title),
         MailKind.CANCELLED: _("Sign-up cancelled: %(title)s", title=title),
+        MailKind.LIVE: _("We are live: %(title)s", title=title),
+        MailKind.RECORDING: _("The recording is ready: %(title)s", title=title),
         MailKind.REMINDER: _(
             "Reminder: %(title)s starts %(when)s", title=title, when=starts_when(event.starts_at, now)
         ),
@@ -148,8 +176,12 @@ def _subject(kind: MailKind, event: Event, now: datetime) -> str:
     return subjects[kind]
 
 
-def _calendar_attachment(event: Event, links: Links) -> dict[str, str]:
-    body = feeds.calendar([event], links.base_url, event.title)
+def _calendar_attachment(registration: Registration, links: Links) -> dict[str, str]:
+    """The event as this attendee takes part: the watch link online, the venue in person."""
+    event = registration.event
+    online = registration.attendance == Attendance.ONLINE
+    watch = links.watch(registration) if online else None
+    body = feeds.calendar([event], links.base_url, event.title, watch_link=watch)
     return {
         "filename": f"{event.slug}.ics",
         "content_type": "text/calendar",
@@ -175,6 +207,10 @@ def registration_mail(
     confirm_url = links.confirm(registration) if kind == MailKind.CONFIRM else None
     cancel_url = links.cancel(registration) if kind != MailKind.CANCELLED else None
     event_url = links.event(event)
+    # A cancelled sign-up's watch link no longer works: that mail points to the event page.
+    watch_url = (
+        links.watch(registration) if kind != MailKind.CANCELLED else feeds.watch_url(event) or event_url
+    )
     with force_locale(registration.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         context: dict[str, Any] = {
             "kind": kind.value,
@@ -182,7 +218,8 @@ def registration_mail(
             "event": event,
             "online": online,
             "venue": event.venue,
-            "watch_url": feeds.watch_url(event) or event_url,
+            "watch_url": watch_url,
+            "moments": recording_moments(event) if kind == MailKind.RECORDING else [],
             "event_url": event_url,
             "confirm_url": confirm_url,
             "cancel_url": cancel_url,
@@ -195,7 +232,7 @@ def registration_mail(
         }
         text, html = render_pair(kind.value, **context)
         subject = _subject(kind, event, now)
-    attachments = (_calendar_attachment(event, links),) if kind in WITH_CALENDAR else ()
+    attachments = (_calendar_attachment(registration, links),) if kind in WITH_CALENDAR else ()
     return ComposedMail(
         subject=subject,
         text=text,

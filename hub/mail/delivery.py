@@ -49,7 +49,9 @@ RETRY_BASE = timedelta(minutes=1)
 RETRY_CAP = timedelta(hours=6)
 
 # Mails about one sign-up: dropped when the sign-up is gone (erased) or cancelled.
-REGISTRATION_KINDS = frozenset({"confirm", "confirmed", "waitlisted", "promoted", "cancelled", "reminder"})
+REGISTRATION_KINDS = frozenset(
+    {"confirm", "confirmed", "waitlisted", "promoted", "cancelled", "reminder", "live", "recording"}
+)
 
 
 @dataclass

@@ -40,6 +40,12 @@ class Livestream(Base):
     actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     concurrent_viewers: Mapped[int | None] = mapped_column(Integer)
+    # Figures for organisers: the most concurrent viewers any sync saw while it was live, and
+    # the video's view count (statistics.viewCount) when it was last fetched.
+    peak_viewers: Mapped[int | None] = mapped_column(Integer)
+    view_count: Mapped[int | None] = mapped_column(Integer)
+    # YouTube has finished processing the video (status.uploadStatus "processed").
+    processed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     match_reason: Mapped[str | None] = mapped_column(String(300))
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -48,7 +54,13 @@ class Livestream(Base):
 
     @property
     def watch_url(self) -> str | None:
-        return f"https://www.youtube.com/watch?v={self.video_id}" if self.video_id else None
+        from hub.livestream.urls import watch_url  # the one place YouTube URLs are built
+
+        return watch_url(self.video_id) if self.video_id else None
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.video_id) and self.status is StreamStatus.LIVE
 
     @property
     def has_recording(self) -> bool:
@@ -67,10 +79,12 @@ class Livestream(Base):
 
     def recording_url_at(self, moment: datetime | None) -> str | None:
         """The recording on youtube.com at ``moment`` (``&t=<seconds>s``), when known."""
+        from hub.livestream.urls import watch_url
+
         offset = self.recording_offset(moment)
-        if offset is None or self.watch_url is None:
+        if offset is None or not self.video_id:
             return None
-        return f"{self.watch_url}&t={offset}s"
+        return watch_url(self.video_id, offset)
 
 
 class YouTubeChannel(Base):
@@ -84,6 +98,10 @@ class YouTubeChannel(Base):
     title: Mapped[str | None] = mapped_column(String(300))
     uploads_playlist_id: Mapped[str] = mapped_column(String(64))
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When a sync of this channel last ran, and the units it cost (the worker's cadence counts
+    # from the one and plans the day's budget with the other).
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sync_units: Mapped[int | None] = mapped_column(Integer)
 
 
 class QuotaUsage(Base):

@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.extensions import Base
@@ -53,6 +53,8 @@ class Registration(Base):
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(200))
     attendance: Mapped[Attendance] = mapped_column(_enum(Attendance), default=Attendance.IN_PERSON)
+    # An in-person attendee asked for the "recording ready" mail (online attendees always get it).
+    wants_recording: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     locale: Mapped[str] = mapped_column(String(8), default="nb")
     status: Mapped[RegistrationStatus] = mapped_column(
         _enum(RegistrationStatus), default=RegistrationStatus.PENDING

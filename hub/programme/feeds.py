@@ -108,7 +108,9 @@ def event_uid(event: Event) -> str:
     return f"{event.slug}@{event.festival.slug}.arendalsuka-hub"
 
 
-def _vevent(event: Event, base_url: str) -> icalendar.Event:
+def _vevent(event: Event, base_url: str, watch_link: str | None = None) -> icalendar.Event:
+    """One event. With ``watch_link`` (an online attendee's own calendar) the location and the
+    URL are that link; otherwise the venue and its address, and the event page."""
     vevent = icalendar.Event()
     vevent.add("uid", event_uid(event))
     # The revision, not the moment of the request: the file stays the same (and cacheable)
@@ -120,20 +122,26 @@ def _vevent(event: Event, base_url: str) -> icalendar.Event:
     vevent.add("dtstart", local(event.starts_at))
     vevent.add("dtend", local(event.ends_at))
     vevent.add("summary", event.title)
-    if event.venue is not None:
-        vevent.add("location", ", ".join(p for p in (event.venue.name, event.venue.address) if p))
     url = event_url(base_url, event)
-    vevent.add("url", url)
+    if watch_link is not None:
+        vevent.add("location", watch_link)
+        vevent.add("url", watch_link)
+    else:
+        if event.venue is not None:
+            vevent.add("location", ", ".join(p for p in (event.venue.name, event.venue.address) if p))
+        vevent.add("url", url)
     parts = [event.description.strip()]
     if event.organisers:
         parts.append(", ".join(o.name for o in event.organisers))
-    watch = watch_url(event)
+    watch = watch_link or watch_url(event)
     if watch:
         label = {
             "upcoming": "Streamed live on YouTube",
             "live": "LIVE now on YouTube",
             "ended": "Recording on YouTube",
         }.get(stream_status(event), "Livestream")
+        if watch_link is not None:
+            label = "Watch online (your personal link)"
         parts.append(f"{label}: {watch}")
     parts.append(url)
     vevent.add("description", "\n\n".join(p for p in parts if p))
@@ -143,8 +151,11 @@ def _vevent(event: Event, base_url: str) -> icalendar.Event:
     return vevent
 
 
-def calendar(events: Sequence[Event], base_url: str, name: str) -> bytes:
-    """An iCalendar file with one VEVENT per event and the VTIMEZONE it needs."""
+def calendar(events: Sequence[Event], base_url: str, name: str, *, watch_link: str | None = None) -> bytes:
+    """An iCalendar file with one VEVENT per event and the VTIMEZONE it needs.
+
+    ``watch_link``: the calendar of one online attendee, whose place is their watch link.
+    """
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -153,7 +164,7 @@ def calendar(events: Sequence[Event], base_url: str, name: str) -> bytes:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", OSLO.key)
     for event in events:
-        cal.add_component(_vevent(event, base_url))
+        cal.add_component(_vevent(event, base_url, watch_link))
     cal.add_missing_timezones()
     return bytes(cal.to_ical())
 

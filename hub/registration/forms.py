@@ -104,6 +104,11 @@ class PublicForm(FlaskForm):  # type: ignore[misc]
         return "form_token" in self.errors
 
 
+def is_streamed(event: Event) -> bool:
+    """Offers online attendance or has a linked video: there will be a recording to mail."""
+    return event.offers_online or bool(event.livestream and event.livestream.video_id)
+
+
 def name_field() -> StringField:
     return StringField(
         _l("Name"),
@@ -143,6 +148,10 @@ class SignupForm(PublicForm):
         default=Attendance.IN_PERSON.value,
         validate_choice=True,
     )
+    wants_recording = BooleanField(
+        _l("In person: also email me when the recording is ready"),
+        default=False,
+    )
     consent = BooleanField(
         _l("I agree that my sign-up is stored for this event."),
         validators=[DataRequired(_l("Please agree, so that we can store your sign-up."))],
@@ -154,7 +163,14 @@ class SignupForm(PublicForm):
         form = cls(**kwargs)
         if not (event.offers_in_person and event.offers_online):
             del form.attendance
+        if not (event.offers_in_person and is_streamed(event)):
+            del form.wants_recording
         return form
+
+    @property
+    def chosen_wants_recording(self) -> bool:
+        field = getattr(self, "wants_recording", None)
+        return bool(field is not None and field.data)
 
     @property
     def chosen_attendance(self) -> Attendance | None:

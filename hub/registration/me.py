@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.extensions import csrf, db, limiter
 from hub.mail.compose import Links
-from hub.models import Registration, RegistrationStatus, SignupState
+from hub.models import Attendance, Registration, RegistrationStatus, SignupState
 from hub.programme import feeds
 from hub.registration import bp, personal, service
 from hub.registration.forms import ActionForm, DetailsForm, EraseForm, MeLinkForm
@@ -98,8 +98,10 @@ def me_page(owner: Registration, token: str) -> ResponseReturnValue:
                     if registration.status == RegistrationStatus.PENDING and state == SignupState.OPEN
                     else None
                 ),
-                "watch_url": feeds.watch_url(event)
+                # The personal watch link (live, then the recording) for whoever will watch.
+                "watch_url": links.watch(registration)
                 if registration.status == RegistrationStatus.CONFIRMED
+                and (registration.attendance == Attendance.ONLINE or feeds.watch_url(event))
                 else None,
                 "details_form": (
                     DetailsForm(formdata=None, obj=registration, prefix=f"r{registration.id}")

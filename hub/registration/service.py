@@ -156,6 +156,8 @@ class SignupDetails:
     attendance: Attendance | None  # None: what the event offers (in person when it offers both)
     locale: str
     privacy_version: str = "unknown"  # the version of the privacy text the form showed
+    # In person: also mail "recording ready" (online attendees always get it).
+    wants_recording: bool = False
 
 
 def normalise_email(email: str) -> str:
@@ -316,6 +318,7 @@ def sign_up(
         "organisation": details.organisation or None,
         "attendance": attendance,
         "locale": details.locale,
+        "wants_recording": details.wants_recording and attendance == Attendance.IN_PERSON,
     }
     inserted = insert_unless_duplicate(
         session,

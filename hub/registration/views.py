@@ -149,6 +149,7 @@ def register(slug: str) -> ResponseReturnValue:
         attendance=form.chosen_attendance,
         locale=current_language(),
         privacy_version=privacy_version(),
+        wants_recording=form.chosen_wants_recording,
     )
     try:
         service.sign_up(

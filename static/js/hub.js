@@ -14,11 +14,12 @@ document.addEventListener("click", (event) => {
   if (!poster) return;
   // Let a new tab or window open the video on youtube.com as usual.
   if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
-  const id = poster.dataset.videoId || "";
-  if (!/^[A-Za-z0-9_-]{11}$/.test(id)) return;
+  // The address is built on the server (hub/livestream/urls.py); only the nocookie player loads.
+  const src = poster.dataset.embedUrl || "";
+  if (!src.startsWith("https://www.youtube-nocookie.com/embed/")) return;
   event.preventDefault();
   const frame = document.createElement("iframe");
-  frame.src = `https://www.youtube-nocookie.com/embed/${id}?autoplay=1`;
+  frame.src = src;
   frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");
   frame.setAttribute("allow", "autoplay; encrypted-media; picture-in-picture");
   frame.setAttribute("allowfullscreen", "");

@@ -51,6 +51,8 @@ class FakeYouTube:
         self.videos: dict[str, dict[str, Any]] = {v["id"]: v for v in items}
         self.playlists: dict[str, list[str]] = {UPLOADS: [v["id"] for v in items]}
         self.failures: dict[str, tuple[int, str]] = {}
+        # When set: videos.list answers only once this many requests wait (syncs in step).
+        self.videos_gate: threading.Barrier | None = None
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[str, dict[str, list[str]]]] = []
         self._server: ThreadingHTTPServer | None = None
@@ -128,11 +130,15 @@ class FakeYouTube:
         if viewers is not None:
             details["concurrentViewers"] = str(viewers)
 
-    def set_ended(self, video_id: str, ended: str) -> None:
-        """As YouTube reports a finished broadcast: "none", an end time, no viewer count."""
+    def set_views(self, video_id: str, views: int) -> None:
+        self.videos[video_id]["statistics"]["viewCount"] = str(views)
+
+    def set_ended(self, video_id: str, ended: str, processed: bool = True) -> None:
+        """As YouTube reports a finished broadcast: "none", an end time, no viewer count;
+        ``uploadStatus`` "processed" once YouTube has made the recording available."""
         video = self.videos[video_id]
         video["snippet"]["liveBroadcastContent"] = "none"
-        video["status"]["uploadStatus"] = "processed"
+        video["status"]["uploadStatus"] = "processed" if processed else "uploaded"
         details = video["liveStreamingDetails"]
         details.setdefault("actualStartTime", details["scheduledStartTime"])
         details["actualEndTime"] = ended
@@ -160,6 +166,8 @@ class FakeYouTube:
         failure = self.failures.get(endpoint) or self.failures.get("*")
         if failure is not None:
             return failure[0], fixture(failure[1])
+        if endpoint == "videos" and self.videos_gate is not None:
+            self.videos_gate.wait(timeout=20)
         handler = {"channels": self._channels, "playlistItems": self._playlist_items, "videos": self._videos}
         if endpoint not in handler:
             return 404, {"error": {"code": 404, "message": "Not Found", "errors": [{"reason": "notFound"}]}}

@@ -6,6 +6,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from hub.extensions import db as _db
 from hub.models import Event, QuotaUsage
+from hub.timeutil import utcnow
 from tests.livestream.fake_youtube import API_KEY, FakeYouTube
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,12 +106,34 @@ def test_units_of_a_failed_sync_are_recorded(
     assert usage.units == 2
 
 
-@pytest.mark.parametrize("case", ["invalid key (current body)", "network failure"])
-def test_real_process_prints_no_traceback_and_no_key(
-    case: str, app: Flask, programme: Any, youtube: FakeYouTube, tmp_path: Path
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers (a hung API)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "invalid key (current body)",
+        "invalid key (legacy body)",
+        "quota exceeded",
+        "network failure",
+        "timeout",
+    ],
+)
+def test_real_process_prints_one_line_no_traceback_and_no_key(
+    case: str, app: Flask, programme: Any, youtube: FakeYouTube, tmp_path: Path, silent_port: int
 ) -> None:
-    """A real `flask hub sync-youtube` process, with the app's own logging set up."""
-    _error_case(case, app, youtube)
+    """A real `flask hub sync-youtube` process, with the app's own logging set up: on each API
+    error one line, and googleapiclient's own warning (it logs one on every 403) not shown."""
+    if case == "timeout":
+        app.config["YOUTUBE_API_ENDPOINT"] = f"http://127.0.0.1:{silent_port}"
+    else:
+        _error_case(case, app, youtube)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env.update(
         FLASK_APP="wsgi",
@@ -116,6 +141,7 @@ def test_real_process_prints_no_traceback_and_no_key(
         HUB_SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         HUB_YOUTUBE_API_KEY=app.config["YOUTUBE_API_KEY"],
         HUB_YOUTUBE_API_ENDPOINT=app.config["YOUTUBE_API_ENDPOINT"],
+        HUB_YOUTUBE_API_TIMEOUT="0.5",
         HUB_YOUTUBE_CHANNEL="@OsloCancerCluster",
         HUB_MAIL_SINK_DIR=str(tmp_path / "mail"),
     )
@@ -137,6 +163,9 @@ def test_real_process_prints_no_traceback_and_no_key(
     assert "Traceback" not in done.stderr
     assert WRONG_KEY not in done.stderr
     assert API_KEY not in done.stderr
+    assert "googleapiclient" not in done.stderr
+    expected = "no answer within 0.5 s" if case == "timeout" else ERRORS[case]
+    assert expected in lines[0]
 
 
 def test_pin_and_unpin_from_the_command_line(
@@ -193,6 +222,22 @@ def test_worker_round_runs_the_sync_and_links_the_events(
     linked = {e.slug: e.livestream.video_id for e in _db.session.scalars(select(Event)) if e.livestream}
     assert len(linked) == 4
     assert linked["persontilpasset-medisin-og-ressurskrisen"] == "PersonMed04"
+
+
+def test_the_worker_loop_syncs_when_the_cadence_says_so(
+    app: Flask, programme: Any, youtube: FakeYouTube
+) -> None:
+    from hub.jobs import SCHEDULE, youtube_sync_due
+    from hub.worker import run_round
+
+    (job,) = [job for job in SCHEDULE if job.name == "sync-youtube"]
+    assert job.due is youtube_sync_due  # the worker asks the cadence every round
+    assert youtube_sync_due()  # never synced
+    assert "sync-youtube: done" in "\n".join(run_round([job]).lines)
+    assert not youtube_sync_due()  # the 2023 programme is long over: next in an hour
+    assert youtube_sync_due(utcnow() + timedelta(hours=1))
+    app.config["YOUTUBE_API_KEY"] = None
+    assert not youtube_sync_due()
 
 
 def test_worker_round_reports_a_failed_sync_and_goes_on(

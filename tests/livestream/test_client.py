@@ -69,7 +69,7 @@ def test_uploads_and_videos_with_their_live_status(youtube: FakeYouTube) -> None
     assert videos["MedInnIRA02"].status is StreamStatus.ENDED
     assert videos["MedInnIRA02"].actual_end is not None
     assert videos["KreftIntv01"].is_broadcast is False
-    assert youtube.log[-1][1]["part"] == ["snippet,liveStreamingDetails,status"]
+    assert youtube.log[-1][1]["part"] == ["snippet,liveStreamingDetails,status,statistics"]
     assert client.units_spent == 2
 
 
@@ -140,3 +140,17 @@ def test_the_key_never_reaches_the_log(youtube: FakeYouTube, caplog: pytest.LogC
         client.list_uploads(UPLOADS)
     assert "URL being requested" in caplog.text  # googleapiclient does log the URL ...
     assert API_KEY not in caplog.text  # ... but with the key blanked out
+    # googleapiclient's own warning on the 403 is kept, at debug level only.
+    google = [r for r in caplog.records if r.name.startswith("googleapiclient")]
+    assert any("Encountered 403 Forbidden" in r.getMessage() for r in google)
+    assert {r.levelno for r in google} == {logging.DEBUG}
+
+
+def test_google_lines_stay_out_of_a_log_at_info_level(
+    youtube: FakeYouTube, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    youtube.fail("*", 403, "error_quotaExceeded_403.json")
+    with pytest.raises(YouTubeError):
+        client_for(youtube).resolve_channel("@OsloCancerCluster")
+    assert [r for r in caplog.records if r.name.startswith("googleapiclient")] == []

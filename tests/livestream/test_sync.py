@@ -12,11 +12,10 @@ from sqlalchemy import select
 from hub.extensions import db as _db
 from hub.livestream import InvalidVideoReference, pin_video, unpin
 from hub.livestream.client import QuotaExceeded, YouTubeClient
+from hub.livestream.quota import BudgetExhausted, quota_day
 from hub.livestream.sync import (
-    BudgetExhausted,
     ChannelNotConfigured,
     SyncReport,
-    quota_day,
     sync_from_config,
     sync_youtube,
 )

@@ -140,10 +140,16 @@ def test_every_mail_arrives_once_with_both_parts_and_the_calendar(
     assert "Test hall" in str(vevent["LOCATION"])
     assert str(vevent["URL"]) == "http://hub.test/events/test-event"
 
-    # Online: the watch link instead of the room.
-    online = text_part(smtp_server.to("bob@example.org")[1].message)
-    assert "https://www.youtube.com/watch?v=abcdefghijk" in online
+    # Online: the personal watch link instead of the room (never the raw YouTube address,
+    # which goes stale when the stream is replaced), in the text and in the calendar file.
+    online_mail = smtp_server.to("bob@example.org")[1].message
+    online = text_part(online_mail)
+    assert "Where: Online: http://hub.test/watch/" in online
+    assert "youtube.com" not in online
     assert "Test hall" not in online
+    (online_event,) = calendars(online_mail)[0].walk("VEVENT")
+    assert str(online_event["LOCATION"]).startswith("http://hub.test/watch/")
+    assert str(online_event["URL"]) == str(online_event["LOCATION"])
     assert calendars(smtp_server.to("cy@example.org")[2].message)  # promoted: calendar too
     assert calendars(smtp_server.to("cy@example.org")[1].message) == []  # waitlisted: none
 

@@ -22,7 +22,8 @@ from tests.mail.test_delivery import html_part, text_part
 from tests.smtp import SMTPServer
 
 MAP = "https://www.openstreetmap.org/search?query=" + quote_plus("Test hall, Teaterplassen 2, 4836 Arendal")
-WATCH = "https://www.youtube.com/watch?v=abcdefghijk"
+# The personal watch link (/watch/<token>), never the raw YouTube address.
+WATCH = "http://hub.test/watch/"
 
 EXPECTED: dict[str, dict[str, Any]] = {
     "en": {
@@ -100,7 +101,8 @@ def test_the_reminder_reads_right(
         assert WATCH not in text
     else:
         assert f"{words['watch']} {WATCH}" in text
-        assert WATCH in page
+        assert f'href="{WATCH}' in page
+        assert "youtube.com" not in text
         assert words["give_away"] not in text
         assert words["give_away"] not in page
         assert MAP not in text

@@ -143,7 +143,8 @@ def test_the_reminder_mail(app: Any, smtp_server: SMTPServer) -> None:
     remote_text = remote.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "you have a seat" in room_text
     assert "Test hall" in room_text
-    assert "https://www.youtube.com/watch?v=abcdefghijk" in remote_text
+    assert "Watch here when it starts: http://hub.test/watch/" in remote_text
+    assert "youtube.com" not in remote_text
     assert "/registrations/cancel/" in room_text
     assert any(p.get_content_type() == "text/calendar" for p in room.iter_attachments())
 

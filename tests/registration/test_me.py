@@ -126,7 +126,9 @@ def test_the_page_lists_every_sign_up_with_status_place_and_actions(client: Flas
     assert "Number 1 on the waiting list." in body
     assert "Awaiting confirmation" in body
     assert 'href="/events/online.ics"' in page.text  # the calendar where there is a place
-    assert "https://www.youtube.com/watch?v=abcdefghijk" in page.text  # the watch link
+    # The personal watch link, never the raw YouTube address (it goes stale when the stream changes).
+    assert re.search(r'href="http://hub\.test/watch/[\w.\-]+"', page.text)
+    assert "https://www.youtube.com/watch?v=abcdefghijk" not in page.text
     assert "bob@example.org" not in page.text  # only this address's sign-ups
 
     # The cancel button works from the page: the waiting list place goes.

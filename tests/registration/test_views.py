@@ -205,3 +205,27 @@ def test_get_on_the_register_url_leads_to_the_form(client: FlaskClient) -> None:
     response = client.get("/events/test-event/register")
     assert response.status_code == 302
     assert response.headers["Location"] == "/events/test-event#signup"
+
+
+def test_in_person_attendees_may_ask_for_the_recording_mail(client: FlaskClient) -> None:
+    make_event()
+    page = client.get("/events/test-event?lang=en").get_data(as_text=True)
+    checkbox = re.search(r'<input[^>]*name="wants_recording"[^>]*>', page)
+    assert checkbox is not None
+    assert "checked" not in checkbox.group(0)  # off by default
+    assert "also email me when the recording is ready" in page
+
+    sign_up(client, email="room@example.org", wants_recording="y")
+    sign_up(client, email="quiet@example.org")
+    sign_up(client, email="remote@example.org", attendance="online", wants_recording="y")
+    assert registration("room@example.org").wants_recording is True
+    assert registration("quiet@example.org").wants_recording is False
+    assert registration("remote@example.org").wants_recording is False  # online: they get it anyway
+
+
+def test_no_recording_checkbox_where_nothing_is_streamed(client: FlaskClient) -> None:
+    make_event(attendance=("in_person",))
+    page = client.get("/events/test-event?lang=en").get_data(as_text=True)
+    assert 'name="wants_recording"' not in page
+    sign_up(client, wants_recording="y")
+    assert registration().wants_recording is False
