@@ -25,7 +25,9 @@ OFFSETS = parse_offsets("24h,1h")
 
 def rows(kind: str) -> list[OutboxMessage]:
     db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id))
+    )
 
 
 def test_a_reminder_not_sent_before_the_start_is_expired_not_sent(
