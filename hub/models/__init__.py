@@ -4,6 +4,7 @@ from hub.models.accounts import Account, AccountSession, LoginThrottle, account_
 from hub.models.cache import DataVersion
 from hub.models.livestream import Livestream, QuotaUsage, StreamStatus, YouTubeChannel
 from hub.models.mail import OutboxMessage
+from hub.models.organiser_work import AttendeeMail, EventChange
 from hub.models.programme import (
     AgendaItem,
     Event,
@@ -21,8 +22,10 @@ __all__ = [
     "AgendaItem",
     "Attendance",
     "Consent",
+    "AttendeeMail",
     "DataVersion",
     "Event",
+    "EventChange",
     "Festival",
     "Livestream",
     "LoginThrottle",

@@ -112,6 +112,8 @@ class Event(Base):
     # calendar shows, whoever writes it (see _revise below), so a moved event updates.
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "scheduled" or "cancelled" (cancelled by an organiser: the page says so, sign-up stops).
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", server_default="scheduled")
 
     festival: Mapped[Festival] = relationship(back_populates="events")
     venue: Mapped[Venue | None] = relationship(back_populates="events", lazy="joined")
@@ -128,6 +130,10 @@ class Event(Base):
     livestream: Mapped[Livestream | None] = relationship(
         back_populates="event", cascade="all, delete-orphan", uselist=False
     )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "cancelled"
 
     @property
     def offers_in_person(self) -> bool:
@@ -181,7 +187,7 @@ class AgendaItem(Base):
 
 
 # What a calendar entry shows; a change to any of these is a new revision of the event.
-CALENDAR_FIELDS = ("title", "language", "starts_at", "ends_at", "venue_id", "description")
+CALENDAR_FIELDS = ("title", "language", "starts_at", "ends_at", "venue_id", "description", "status")
 
 
 @event.listens_for(Event, "before_insert")
