@@ -19,11 +19,12 @@ from hub.livestream.pins import VideoInUse
 from hub.models import Account, Registration, RegistrationStatus
 from hub.organiser import bp, export, queries
 from hub.organiser.access import event_or_404
+from hub.organiser.account_views import LINK_ENDPOINTS
 from hub.organiser.forms import PinForm
 from hub.organiser.service import CheckInError, check_in, undo_check_in
 from hub.timeutil import local, parse_day, utcnow
 
-PUBLIC_ENDPOINTS = {"organiser.login", "organiser.logout"}
+PUBLIC_ENDPOINTS = {"organiser.login", "organiser.logout"} | LINK_ENDPOINTS
 
 STATUS_LABELS = {
     RegistrationStatus.PENDING: _l("awaiting confirmation"),
