@@ -4,8 +4,26 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.organiser.accounts import MAX_PASSWORD_LENGTH
 
@@ -73,3 +91,53 @@ class InviteForm(FlaskForm):  # type: ignore[misc]
     def validate_organisers(self, field: SelectMultipleField) -> None:
         if not field.data and not self.admin.data:
             raise ValidationError(_l("Choose at least one organiser, or make the account an administrator."))
+
+
+class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+    """Several choices as checkboxes (rendered as a fieldset by macros/forms.html)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EventForm(FlaskForm):  # type: ignore[misc]
+    """An event's details as an organiser edits them; times are Oslo local time."""
+
+    title = StringField(
+        _l("Title"), validators=[DataRequired(message=_l("Give the event a title.")), Length(max=300)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=20_000)], render_kw={"rows": 8})
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message=_l("Give the date and time the event starts."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message=_l("Give the date and time the event ends."))],
+    )
+    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=300)])
+    capacity = IntegerField(
+        _l("Seats in the room"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100_000, message=_l("Give a number of seats from 0 to 100,000.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    attendance = MultiCheckboxField(
+        _l("Attendance"),
+        choices=[("in_person", _l("In person")), ("online", _l("Online"))],
+        validators=[DataRequired(message=_l("Choose at least one way to attend."))],
+    )
+    notify = BooleanField(_l("Mail the attendees about a change of time, venue or attendance"), default=True)
+
+    def validate_ends_at(self, field: DateTimeLocalField) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_venue_name(self, field: StringField) -> None:
+        if not (field.data or "").strip() and "in_person" in (self.attendance.data or []):
+            raise ValidationError(_l("An event with in-person attendance needs a venue."))

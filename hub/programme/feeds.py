@@ -122,6 +122,8 @@ def _vevent(event: Event, base_url: str, watch_link: str | None = None) -> icale
     vevent.add("dtstart", local(event.starts_at))
     vevent.add("dtend", local(event.ends_at))
     vevent.add("summary", event.title)
+    if event.is_cancelled:
+        vevent.add("status", "CANCELLED")
     url = event_url(base_url, event)
     if watch_link is not None:
         vevent.add("location", watch_link)

@@ -115,6 +115,13 @@ class ConcurrentChange(RegistrationError):
         super().__init__(_l("Your sign-up changed while we handled it. Please try again."))
 
 
+class EventCancelled(RegistrationError):
+    status_code = 410
+
+    def __init__(self) -> None:
+        super().__init__(_l("This event is cancelled: sign-up is closed."))
+
+
 class SignupClosed(RegistrationError):
     """The event does not take sign-ups now (not open yet, closed, or over)."""
 
@@ -133,7 +140,10 @@ class SignupClosed(RegistrationError):
 
 
 def check_window(event: Event, now: datetime) -> None:
-    """Raise SignupClosed unless the event takes sign-ups at ``now``."""
+    """Raise SignupClosed unless the event takes sign-ups at ``now`` (EventCancelled when an
+    organiser cancelled it)."""
+    if event.is_cancelled:
+        raise EventCancelled()
     state = event.signup_state(now)
     if state != SignupState.OPEN:
         raise SignupClosed(state)
