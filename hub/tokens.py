@@ -30,6 +30,7 @@ class Purpose(enum.StrEnum):
     CANCEL = "cancel"
     ME = "me"  # "my sign-ups": every sign-up of the address this one belongs to
     WATCH = "watch"  # the personal watch link (/watch/<token>): works until the sign-up is cancelled
+    CHECKIN = "checkin"  # the QR ticket: opens the attendee in the organiser area
 
 
 # The configuration key holding each purpose's maximum age in seconds.
@@ -38,6 +39,7 @@ MAX_AGE_SETTING: dict[Purpose, str] = {
     Purpose.CANCEL: "CANCEL_TOKEN_MAX_AGE",
     Purpose.ME: "ME_TOKEN_MAX_AGE",
     Purpose.WATCH: "WATCH_TOKEN_MAX_AGE",
+    Purpose.CHECKIN: "CHECKIN_TOKEN_MAX_AGE",
 }
 
 

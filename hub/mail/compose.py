@@ -21,6 +21,7 @@ from hub.i18n import day_name, time_of
 from hub.mail.outbox import clean_header_text, queue_message
 from hub.models import Attendance, Event, Registration, Venue
 from hub.programme import feeds
+from hub.tickets import TICKET_CID, ticket_attachment
 from hub.timeutil import local, utcnow
 from hub.tokens import Purpose, make_token
 
@@ -38,6 +39,8 @@ class MailKind(enum.StrEnum):
 
 # Mails for attendees with a place carry the event as an .ics attachment.
 WITH_CALENDAR = frozenset({MailKind.CONFIRMED, MailKind.PROMOTED, MailKind.REMINDER})
+# ... and, for those who come in person, their QR ticket for the door.
+WITH_TICKET = WITH_CALENDAR
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,10 @@ class Links:
     def watch(self, registration: Registration) -> str:
         """The personal watch link: live broadcast, recording, or the event page (/watch/<token>)."""
         return self.url("livestream.watch", token=self.token(Purpose.WATCH, registration))
+
+    def checkin(self, registration: Registration) -> str:
+        """The QR ticket's target: the attendee in the organiser area (login and scope apply)."""
+        return self.url("organiser.checkin", token=self.token(Purpose.CHECKIN, registration))
 
     def event(self, event: Event) -> str:
         return self.url("programme.event", slug=event.slug)
@@ -211,6 +218,7 @@ def registration_mail(
     watch_url = (
         links.watch(registration) if kind != MailKind.CANCELLED else feeds.watch_url(event) or event_url
     )
+    ticket_url = links.checkin(registration) if kind in WITH_TICKET and not online else None
     with force_locale(registration.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         context: dict[str, Any] = {
             "kind": kind.value,
@@ -229,10 +237,15 @@ def registration_mail(
             "map_url": map_url(event.venue),
             "when": f"{day_name(event.starts_at)}, {time_of(event.starts_at)}–{time_of(event.ends_at)}",
             "language": registration.locale,
+            "ticket_cid": TICKET_CID if ticket_url else None,
         }
         text, html = render_pair(kind.value, **context)
         subject = _subject(kind, event, now)
-    attachments = (_calendar_attachment(registration, links),) if kind in WITH_CALENDAR else ()
+    attachments: tuple[dict[str, str], ...] = (
+        (_calendar_attachment(registration, links),) if kind in WITH_CALENDAR else ()
+    )
+    if ticket_url:
+        attachments += (ticket_attachment(ticket_url),)
     return ComposedMail(
         subject=subject,
         text=text,

@@ -11,6 +11,7 @@ can be sent this run), :class:`Refused` when the server answered a mail with an 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import logging
@@ -101,10 +102,15 @@ def build_message(row: OutboxMessage) -> Message:
     digest = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:16]
     message.msgId = f"<outbox.{row.id}.{digest}@{_message_domain()}>"
     for attachment in row.attachments or []:
+        # An image shown in the HTML (the QR ticket) is inline, with a Content-ID, and base64.
+        content_id = attachment.get("content_id")
+        data = attachment["data"]
         message.attach(
             filename=attachment["filename"],
             content_type=attachment.get("content_type", "application/octet-stream"),
-            data=attachment["data"].encode("utf-8"),
+            data=base64.b64decode(data) if attachment.get("encoding") == "base64" else data.encode("utf-8"),
+            disposition="inline" if content_id else None,
+            headers={"Content-ID": f"<{content_id}>"} if content_id else None,
         )
     return message
 

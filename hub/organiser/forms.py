@@ -141,3 +141,19 @@ class EventForm(FlaskForm):  # type: ignore[misc]
     def validate_venue_name(self, field: StringField) -> None:
         if not (field.data or "").strip() and "in_person" in (self.attendance.data or []):
             raise ValidationError(_l("An event with in-person attendance needs a venue."))
+
+
+class WalkInForm(FlaskForm):  # type: ignore[misc]
+    name = StringField(
+        _l("Name"), validators=[DataRequired(message=_l("Enter the person's name.")), Length(max=200)]
+    )
+    email = StringField(
+        _l("Email"),
+        validators=[
+            DataRequired(message=_l("Enter the person's email address.")),
+            Length(max=254),
+            Email(message=_l("That is not an email address."), check_deliverability=False),
+        ],
+        render_kw={"type": "email", "spellcheck": "false", "autocomplete": "off"},
+    )
+    organisation = StringField(_l("Organisation (optional)"), validators=[Optional(), Length(max=200)])

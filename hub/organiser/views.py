@@ -16,9 +16,10 @@ from hub.extensions import db, login_manager
 from hub.i18n import time_of
 from hub.livestream import InvalidVideoReference, pin_video, unpin
 from hub.livestream.pins import VideoInUse
-from hub.models import Account, Registration, RegistrationStatus
+from hub.models import Account, Attendance, Registration, RegistrationStatus
 from hub.organiser import bp, export, queries
 from hub.organiser.access import event_or_404
+from hub.organiser.door_views import door_answer, wants_json
 from hub.organiser.account_views import LINK_ENDPOINTS
 from hub.organiser.forms import PinForm
 from hub.organiser.service import CheckInError, check_in, undo_check_in
@@ -122,6 +123,8 @@ def _registration_or_404(slug: str, public_id: str) -> Registration:
 
 
 def _back(slug: str, registration: Registration) -> ResponseReturnValue:
+    if request.form.get("door"):
+        return redirect(url_for("organiser.door", slug=slug))
     args = {k: v for k, v in _list_args().items() if v}
     return redirect(url_for("organiser.event", slug=slug, **args, _anchor=f"r-{registration.public_id}"))
 
@@ -132,28 +135,35 @@ def check_in_view(slug: str, public_id: str) -> ResponseReturnValue:
     try:
         changed = check_in(db.session, registration, utcnow())
     except CheckInError as exc:
-        flash(
-            _(
+        if registration.attendance == Attendance.ONLINE and exc.status == RegistrationStatus.CONFIRMED:
+            message = _(
+                "%(name)s follows the event online: only in-person attendees are checked in.",
+                name=registration.name,
+            )
+        else:
+            message = _(
                 "%(name)s cannot be checked in: only confirmed sign-ups can, and this one is %(status)s.",
                 name=registration.name,
                 status=STATUS_LABELS[exc.status],
-            ),
-            "error",
-        )
+            )
+        if wants_json():
+            return door_answer(registration.event, registration, message, ok=False)
+        flash(message, "error")
         return _back(slug, registration)
     db.session.commit()
     if changed:
-        flash(_("%(name)s is checked in.", name=registration.name), "success")
+        message, category = _("%(name)s is checked in.", name=registration.name), "success"
     else:
         assert registration.checked_in_at is not None
-        flash(
-            _(
-                "%(name)s was already checked in at %(time)s.",
-                name=registration.name,
-                time=time_of(registration.checked_in_at),
-            ),
-            "warning",
+        message = _(
+            "%(name)s was already checked in at %(time)s.",
+            name=registration.name,
+            time=time_of(registration.checked_in_at),
         )
+        category = "warning"
+    if wants_json():
+        return door_answer(registration.event, registration, message, ok=changed)
+    flash(message, category)
     return _back(slug, registration)
 
 
@@ -162,9 +172,12 @@ def undo_check_in_view(slug: str, public_id: str) -> ResponseReturnValue:
     registration = _registration_or_404(slug, public_id)
     if undo_check_in(db.session, registration):
         db.session.commit()
-        flash(_("Check-in of %(name)s undone.", name=registration.name), "success")
+        message, category = _("Check-in of %(name)s undone.", name=registration.name), "success"
     else:
-        flash(_("%(name)s was not checked in.", name=registration.name), "warning")
+        message, category = _("%(name)s was not checked in.", name=registration.name), "warning"
+    if wants_json():
+        return door_answer(registration.event, registration, message, ok=category == "success")
+    flash(message, category)
     return _back(slug, registration)
 
 
