@@ -32,8 +32,15 @@ def qr_svg(url: str, title: str) -> str:
     """An inline SVG of the QR code for a page (no XML declaration; scales with CSS)."""
     out = io.BytesIO()
     _code(url).save(
-        out, kind="svg", xmldecl=False, svgns=True, title=title, svgclass="qr", lineclass=None,
-        omitsize=True, border=4,
+        out,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        title=title,
+        svgclass="qr",
+        lineclass=None,
+        omitsize=True,
+        border=4,
     )
     return out.getvalue().decode("utf-8")
 

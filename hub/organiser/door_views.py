@@ -44,7 +44,9 @@ def _ticket_or_404(token: str) -> Registration:
     registration = db.session.get(Registration, registration_id)
     if registration is None or fingerprint(registration.event_id, registration.email) != print_:
         abort(404)
-    allowed = db.session.scalar(select(Event.id).where(Event.id == registration.event_id, visible(_account())))
+    allowed = db.session.scalar(
+        select(Event.id).where(Event.id == registration.event_id, visible(_account()))
+    )
     if allowed is None:
         abort(404)
     return registration
@@ -168,4 +170,3 @@ def door_answer(event: Event, registration: Registration, message: str, ok: bool
 
 def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
-

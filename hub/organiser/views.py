@@ -19,8 +19,8 @@ from hub.livestream.pins import VideoInUse
 from hub.models import Account, Attendance, Registration, RegistrationStatus
 from hub.organiser import bp, export, queries
 from hub.organiser.access import event_or_404
-from hub.organiser.door_views import door_answer, wants_json
 from hub.organiser.account_views import LINK_ENDPOINTS
+from hub.organiser.door_views import door_answer, wants_json
 from hub.organiser.forms import PinForm
 from hub.organiser.service import CheckInError, check_in, undo_check_in
 from hub.timeutil import local, parse_day, utcnow
