@@ -79,7 +79,7 @@ def test_door_mode_on_a_phone(
     # Nothing is wider than the phone.
     wide = page.evaluate(
         "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
-        ".map(e => e.tagName + '.' + e.className + '#' + e.id + ':' + Math.round(e.getBoundingClientRect().right))"
+        ".map(e => `${e.tagName}.${e.className}#${e.id}: ${Math.round(e.getBoundingClientRect().right)}`)"
     )
     assert wide == []
     _assert_no_serious_axe_violations(page)
