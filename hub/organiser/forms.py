@@ -157,3 +157,29 @@ class WalkInForm(FlaskForm):  # type: ignore[misc]
         render_kw={"type": "email", "spellcheck": "false", "autocomplete": "off"},
     )
     organisation = StringField(_l("Organisation (optional)"), validators=[Optional(), Length(max=200)])
+
+
+class AttendeeMailForm(FlaskForm):  # type: ignore[misc]
+    """A plain-text mail to some of an event's attendees."""
+
+    subject = StringField(
+        _l("Subject"), validators=[DataRequired(message=_l("Write a subject.")), Length(max=150)]
+    )
+    body = TextAreaField(
+        _l("Message"),
+        validators=[DataRequired(message=_l("Write the message.")), Length(max=10_000)],
+        render_kw={"rows": 10},
+    )
+    statuses = MultiCheckboxField(
+        _l("Who"),
+        choices=[("confirmed", _l("Confirmed")), ("waitlisted", _l("On the waiting list"))],
+        default=["confirmed"],
+        validators=[DataRequired(message=_l("Choose at least one group."))],
+    )
+    attendance = MultiCheckboxField(
+        _l("Attending"),
+        choices=[("in_person", _l("In person")), ("online", _l("Online"))],
+        default=["in_person", "online"],
+        validators=[DataRequired(message=_l("Choose in person, online or both."))],
+    )
+    checked_in_only = BooleanField(_l("Only those checked in at the door"))
