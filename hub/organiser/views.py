@@ -94,21 +94,24 @@ def event(slug: str) -> ResponseReturnValue:
     )
 
 
-def _filename(slug: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", slug) + "-registrations.csv"
+def _filename(slug: str, semicolon: bool) -> str:
+    """Distinct names for the two variants, so one download does not overwrite the other."""
+    suffix = "-registrations-semicolon.csv" if semicolon else "-registrations.csv"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", slug) + suffix
 
 
 @bp.get("/events/<slug>/registrations.csv")
 def export_csv(slug: str) -> ResponseReturnValue:
     found = event_or_404(db.session, _account(), slug)
     registrations = queries.event_registrations(db.session, found)
-    delimiter = ";" if request.args.get("sep") == "semicolon" else ","
+    semicolon = request.args.get("sep") == "semicolon"
+    delimiter = ";" if semicolon else ","
     body = export.to_csv(
         export.rows(registrations, queries.waitlist_positions(db.session, found)), delimiter=delimiter
     )
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(found.slug)}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(found.slug, semicolon)}"'
     return response
 
 

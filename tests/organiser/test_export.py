@@ -94,3 +94,32 @@ def test_empty_event_exports_the_header_only(occ_client: FlaskClient, programme:
     body = occ_client.get(URL).get_data()
     assert _read(body) == []
     assert body.decode("utf-8-sig").strip() == ",".join(HEADER)
+
+
+def test_the_csv_follows_the_interface_language_with_distinct_file_names(
+    occ_client: FlaskClient, make_registration: Callable[..., Registration]
+) -> None:
+    make_registration(EVENT, "Kari Nordmann", email="kari@example.org")
+    make_registration(
+        EVENT, "Sofie Berg", email="sofie@example.org", status="waitlisted", attendance="online"
+    )
+    comma = occ_client.get(URL)
+    semicolon = occ_client.get(URL + "?sep=semicolon")
+    assert comma.headers["Content-Disposition"] != semicolon.headers["Content-Disposition"]
+    assert (
+        semicolon.headers["Content-Disposition"]
+        == f'attachment; filename="{EVENT}-registrations-semicolon.csv"'
+    )
+
+    occ_client.get("/?lang=nb")
+    rows = _read(occ_client.get(URL + "?sep=semicolon").get_data(), delimiter=";")
+    assert list(rows[0])[:5] == ["navn", "e-post", "organisasjon", "deltakelse", "status"]
+    by_name = {row["navn"]: row for row in rows}
+    assert (by_name["Kari Nordmann"]["status"], by_name["Kari Nordmann"]["deltakelse"]) == (
+        "bekreftet",
+        "fysisk",
+    )
+    assert (by_name["Sofie Berg"]["status"], by_name["Sofie Berg"]["deltakelse"]) == (
+        "venteliste",
+        "digitalt",
+    )
