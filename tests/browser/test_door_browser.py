@@ -136,3 +136,24 @@ def test_edit_form(
     page.goto(live_server + edit)
     _assert_no_serious_axe_violations(page)
     page.screenshot(path=str(screenshots / "organiser-edit.png"), full_page=True)
+
+
+def test_dashboard_reads_on_a_phone(
+    live_server: str, page: Any, programme: Any, password_hash: str, screenshots: Path
+) -> None:
+    _seed(password_hash)
+    _log_in(page, live_server, "/organiser/")
+    assert page.locator("tr[data-event]").count() == 3
+    # Every count is on screen, with its label, and nothing is wider than the phone.
+    for cell in page.locator("td[data-count]").all():
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    label = page.evaluate(
+        "getComputedStyle(document.querySelector('td[data-count=checked_in]'), '::before').content"
+    )
+    assert label == '"Checked in"'
+    _assert_no_serious_axe_violations(page)
+    page.screenshot(path=str(screenshots / "organiser-dashboard-phone.png"))
