@@ -16,9 +16,9 @@ from hub.extensions import db, login_manager
 from hub.i18n import time_of
 from hub.livestream import InvalidVideoReference, pin_video, unpin
 from hub.livestream.pins import VideoInUse
-from hub.models import Account, Attendance, Registration, RegistrationStatus
+from hub.models import Account, Attendance, Event, Livestream, Registration, RegistrationStatus
 from hub.organiser import bp, export, queries
-from hub.organiser.access import event_or_404
+from hub.organiser.access import event_or_404, visible_events
 from hub.organiser.account_views import LINK_ENDPOINTS
 from hub.organiser.door_views import door_answer, wants_json
 from hub.organiser.forms import PinForm
@@ -207,15 +207,31 @@ def _pin_error(exc: InvalidVideoReference) -> str:
     return messages.get(exc.code, str(exc))
 
 
+def _pin(event: Event, text: str) -> Livestream:
+    """Pin a video; it moves from another event only when the account sees that event too
+    (an admin sees all; an organiser moves videos between their own events)."""
+    try:
+        return pin_video(db.session, event, text, utcnow(), take_over=_account().is_admin)
+    except VideoInUse as exc:
+        visible_slugs = set(
+            db.session.scalars(
+                visible_events(_account())
+                .where(Event.slug.in_(exc.event_slugs))
+                .with_only_columns(Event.slug)
+            )
+        )
+        if visible_slugs != set(exc.event_slugs):
+            raise
+        return pin_video(db.session, event, text, utcnow(), take_over=True)
+
+
 @bp.route("/events/<slug>/livestream", methods=["GET", "POST"])
 def livestream(slug: str) -> ResponseReturnValue:
     found = event_or_404(db.session, _account(), slug)
     form = PinForm()
     if form.validate_on_submit():
         try:
-            # Only an admin (who sees every event) may take a video from another event.
-            take_over = _account().is_admin
-            stream = pin_video(db.session, found, form.video.data or "", utcnow(), take_over=take_over)
+            stream = _pin(found, form.video.data or "")
         except InvalidVideoReference as exc:
             db.session.rollback()
             form.video.errors.append(_pin_error(exc))

@@ -181,3 +181,16 @@ def test_pin_video_names_the_case_and_the_other_event(programme: object) -> None
         str(caught.value)
         == f"{VIDEO} is already linked to {CONNECT_EVENT}: a video is the livestream of one event only"
     )
+
+
+def test_an_organiser_moves_a_video_between_two_of_their_own_events(occ_client: FlaskClient) -> None:
+    own = "fremtidens-kreftbehandling"
+    _link(own, VIDEO, pinned=True)
+    response = occ_client.post(URL, data={"video": VIDEO})
+    assert response.status_code == 302
+    stream = _stream()
+    assert stream is not None
+    assert (stream.video_id, stream.pinned) == (VIDEO, True)
+    before = _stream(own)
+    assert before is not None
+    assert (before.video_id, before.pinned) == (None, False)
