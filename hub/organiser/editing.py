@@ -28,7 +28,17 @@ from hub.extensions import DbSession
 from hub.i18n import current_language, day_name, time_of
 from hub.mail.compose import Links, render_pair
 from hub.mail.outbox import clean_header_text, queue_message
-from hub.models import Account, Attendance, Event, EventChange, Registration, RegistrationStatus, Venue
+from hub.models import (
+    Account,
+    Attendance,
+    Event,
+    EventChange,
+    Festival,
+    Organiser,
+    Registration,
+    RegistrationStatus,
+    Venue,
+)
 from hub.programme import feeds
 from hub.registration.service import promote_waitlisted
 from hub.text import fold, slugify
@@ -342,6 +352,46 @@ def cancel_event(session: DbSession, event: Event, *, account: Account, now: dat
     _record(session, event, account, now, [change], notified)
     session.flush()
     return notified
+
+
+def create_event(
+    session: DbSession,
+    values: EventValues,
+    *,
+    language: str,
+    organisers: Sequence[Organiser],
+    account: Account,
+    now: datetime,
+) -> Event:
+    """A new event in the current festival (the one with the latest event), with a slug made
+    from its title; its history starts with who added it."""
+    festival = session.scalar(select(Festival).join(Event).order_by(Event.starts_at.desc()).limit(1))
+    if festival is None:
+        festival = session.scalar(select(Festival).order_by(Festival.id.desc()).limit(1))
+    if festival is None:
+        raise ValueError("no festival: import a programme first")
+    taken = set(session.scalars(select(Event.slug)))
+    base = slugify(values.title)[:180] or "event"
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    event = Event(
+        festival=festival,
+        slug=slug,
+        language=language,
+        title=values.title,
+        starts_at=values.starts_at,
+        ends_at=values.ends_at,
+        description="",
+        attendance=[],
+    )
+    event.organisers = list(organisers)
+    session.add(event)
+    _apply(session, event, values)
+    session.flush()
+    _record(session, event, account, now, [Change("status", None, _("added"))], 0)
+    session.flush()
+    return event
 
 
 def history(session: DbSession, event: Event) -> list[EventChange]:

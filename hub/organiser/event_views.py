@@ -9,13 +9,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from hub.extensions import db
 from hub.mail.compose import Links
-from hub.models import Account, Event
-from hub.organiser import bp, editing
+from hub.models import Account, Event, Organiser
+from hub.organiser import bp, editing, invitations
 from hub.organiser.access import event_or_404
-from hub.organiser.forms import EventForm
+from hub.organiser.account_views import admin_required
+from hub.organiser.forms import EventForm, NewEventForm
 from hub.registration.views import commit_and_deliver
 from hub.timeutil import OSLO, local, utcnow
 
@@ -115,6 +117,30 @@ def edit_event(slug: str) -> ResponseReturnValue:
         history=editing.history(db.session, event),
         label=editing.field_label,
     )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@admin_required
+def new_event() -> ResponseReturnValue:
+    form = NewEventForm()
+    form.organisers.choices = [
+        (o.id, o.name) for o in db.session.scalars(select(Organiser).order_by(Organiser.name))
+    ]
+    if request.method == "GET":
+        form.attendance.data = ["in_person"]
+    if form.validate_on_submit():
+        event = editing.create_event(
+            db.session,
+            values_of(form),
+            language=form.language.data or "nb",
+            organisers=invitations.organisers_by_id(db.session, form.organisers.data or []),
+            account=_account(),
+            now=utcnow(),
+        )
+        db.session.commit()
+        flash(_("The event is added to the programme."), "success")
+        return redirect(url_for("organiser.edit_event", slug=event.slug))
+    return render_template("organiser/new_event.html", form=form)
 
 
 @bp.route("/events/<slug>/cancel", methods=["GET", "POST"])

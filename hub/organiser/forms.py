@@ -9,6 +9,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -183,3 +184,14 @@ class AttendeeMailForm(FlaskForm):  # type: ignore[misc]
         validators=[DataRequired(message=_l("Choose in person, online or both."))],
     )
     checked_in_only = BooleanField(_l("Only those checked in at the door"))
+
+
+class NewEventForm(EventForm):
+    """An admin adds an event: the edit form plus language and organisers."""
+
+    language = SelectField(_l("Language"), choices=[("nb", _l("Norwegian")), ("en", _l("English"))])
+    organisers = SelectMultipleField(
+        _l("Organisers"),
+        coerce=int,
+        validators=[DataRequired(message=_l("Choose at least one organiser."))],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import Event, OutboxMessage, Registration, RegistrationStatus
-from tests.organiser.conftest import CONNECT_EVENT
+from tests.organiser.conftest import CONNECT_EVENT, login
 
 SLUG = "fremtidens-kreftbehandling"
 FORM = {
@@ -220,3 +221,31 @@ def test_cancelling_mails_everyone_a_cancel_calendar_and_closes_sign_up(
     )
     assert signup.status_code == 302
     assert db.session.scalar(select(Registration).where(Registration.email == "late@example.org")) is None
+
+
+def test_an_admin_adds_an_event_and_an_organiser_may_not(
+    app: Any, occ_client: FlaskClient, programme: Any, make_account: Any
+) -> None:
+    assert occ_client.get("/organiser/events/new").status_code == 403
+    make_account("admin@example.org", admin=True)
+    client = app.test_client()
+    client.get("/?lang=en")
+    assert login(client, "admin@example.org").status_code == 302
+    page = client.get("/organiser/events/new").text
+    occ_id = re.search(r'<option value="(\d+)">Oslo Cancer Cluster</option>', page)
+    assert occ_id
+    missing = client.post("/organiser/events/new", data={**FORM, "title": "", "organisers": []})
+    assert 'id="organisers-error"' in missing.text
+    assert 'id="title-error"' in missing.text
+    added = client.post(
+        "/organiser/events/new",
+        data={**FORM, "title": "Kreftforskning i Norge", "language": "nb", "organisers": [occ_id.group(1)]},
+    )
+    assert added.status_code == 302
+    assert added.headers["Location"].endswith("/organiser/events/kreftforskning-i-norge/edit")
+    public = client.get("/events/kreftforskning-i-norge")
+    assert public.status_code == 200
+    assert "Kreftforskning i Norge" in public.text
+    # The organiser of Oslo Cancer Cluster sees it; its history says who added it.
+    edit = occ_client.get("/organiser/events/kreftforskning-i-norge/edit").text
+    assert "admin@example.org" in edit
