@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     # The failed login that locks an address, and the first lock (doubling, at most a day).
     "LOGIN_LOCK_AFTER": 5,
     "LOGIN_LOCK_BASE": "5m",
+    # Mails an organiser may send to one event's attendees in an hour.
+    "ATTENDEE_MAIL_PER_HOUR": 3,
+    # A QR ticket's check-in link works this many seconds (through the festival and after).
+    "CHECKIN_TOKEN_MAX_AGE": 400 * 24 * 3600,
     "RATELIMIT_HEADERS_ENABLED": True,
     "BABEL_DEFAULT_LOCALE": "nb",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
@@ -171,6 +175,7 @@ def check_settings(config: Config) -> None:
     config["MAIL_CAP_PER_HOUR"] = _whole_number(config, "MAIL_CAP_PER_HOUR", 1)
     for name in ("ME_LINK_INTERVAL", "ME_TOKEN_MAX_AGE", "PURGE_INTERVAL"):  # seconds
         config[name] = _whole_number(config, name, 1)
+    config["ATTENDEE_MAIL_PER_HOUR"] = _whole_number(config, "ATTENDEE_MAIL_PER_HOUR", 1)
     try:
         parse_offsets(str(config["REMINDER_OFFSETS"]))
     except ValueError as exc:

@@ -12,11 +12,12 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from hub.extensions import db
+from hub.extensions import db, limiter
 from hub.mail.compose import Links
 from hub.models import Account, Organiser
 from hub.organiser import bp, invitations
 from hub.organiser.accounts import PasswordRejected, set_active
+from hub.organiser.auth import _login_limit
 from hub.organiser.forms import InviteForm, NewPasswordForm, ResetRequestForm
 from hub.organiser.invitations import LinkPurpose
 from hub.registration.views import commit_and_deliver
@@ -148,6 +149,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def reset_request() -> ResponseReturnValue:
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -158,4 +158,4 @@ def history(session: DbSession, event: Event) -> Sequence[AttendeeMail]:
 
 
 def per_hour_limit() -> int:
-    return int(current_app.config.get("ATTENDEE_MAIL_PER_HOUR", 3))
+    return int(current_app.config["ATTENDEE_MAIL_PER_HOUR"])
