@@ -79,6 +79,7 @@ def queue_due_reminders(session: DbSession, now: datetime, offsets: Sequence[Off
             Registration.status == RegistrationStatus.CONFIRMED,
             Event.starts_at > now,
             Event.starts_at <= horizon,
+            Event.status != "cancelled",  # a cancelled event was announced as such, once
         )
         .options(selectinload(Registration.event))
         .order_by(Event.starts_at, Registration.id)

@@ -165,3 +165,13 @@ def test_send_reminders_command_prints_how_many(app: Any, runner: FlaskCliRunner
     assert result.output.strip().splitlines() == [
         "Error: REMINDER_OFFSETS is not valid: not a duration: 'soon' (use e.g. 24h, 90m, 2d)"
     ]
+
+
+def test_a_cancelled_event_gets_no_reminders(app: Any) -> None:
+    start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    event = make_event(starts_at=start)
+    add(event, "ada@example.org", start - timedelta(days=40))
+    event.status = "cancelled"
+    db.session.commit()
+    assert run(start - timedelta(minutes=30)) == 0
+    assert reminder_keys() == []
