@@ -27,7 +27,7 @@ def _cells(page: str, slug: str) -> dict[str, str]:
     assert row, slug
     return {
         name: re.sub(r"<[^>]+>|\s+", " ", value).split()[0]
-        for name, value in re.findall(r'data-count="(\w+)">(.*?)</td>', row.group(1), re.S)
+        for name, value in re.findall(r'data-count="(\w+)"[^>]*>(.*?)</td>', row.group(1), re.S)
     }
 
 

@@ -61,6 +61,7 @@ def test_attendee_organiser_export_and_promotion_agree_on_the_line(
     admin = Account(email="admin@example.org", is_admin=True, password_hash=password_hash)
     db.session.add(admin)
     db.session.commit()
+    client.get("/?lang=en")  # the export's headers follow the interface language
     client.post("/organiser/login", data={"email": admin.email, "password": "correct horse battery"})
     body = client.get("/organiser/events/test-event/registrations.csv").get_data(as_text=True)
     positions = {
