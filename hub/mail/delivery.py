@@ -51,6 +51,8 @@ RETRY_CAP = timedelta(hours=6)
 # Mails about one sign-up: dropped when the sign-up is gone (erased) or cancelled.
 REGISTRATION_KINDS = frozenset(
     {"confirm", "confirmed", "waitlisted", "promoted", "cancelled", "reminder", "live", "recording"}
+    # An organiser's notices and mail to attendees: not for a sign-up cancelled meanwhile.
+    | {"event_changed", "event_cancelled", "attendee_mail"}
 )
 
 

@@ -282,6 +282,7 @@ def _queue_notices(
             f"{kind}:{registration.id}:{event.sequence}",
             registration_id=registration.id,
             now=now,
+            expires_at=event.ends_at,  # news of a change is no use once the event is over
         )
     return queued
 

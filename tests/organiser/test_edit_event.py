@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import icalendar
@@ -249,3 +250,31 @@ def test_an_admin_adds_an_event_and_an_organiser_may_not(
     # The organiser of Oslo Cancer Cluster sees it; its history says who added it.
     edit = occ_client.get("/organiser/events/kreftforskning-i-norge/edit").text
     assert "admin@example.org" in edit
+
+
+def test_a_notice_expires_with_the_event_and_skips_someone_who_cancelled_meanwhile(
+    occ_client: FlaskClient, programme: Any, make_registration: Callable[..., Registration]
+) -> None:
+    from hub.mail.delivery import deliver_pending
+    from hub.timeutil import local, utcnow
+
+    people = _people(make_registration)
+    soon = local(utcnow() + timedelta(days=10)).replace(hour=10, minute=0)
+    moved = {
+        **MOVED,
+        "starts_at": soon.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (soon + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    occ_client.post(f"/organiser/events/{SLUG}/edit", data={**moved, "step": "save", "notify": "y"})
+    kari = db.session.get(Registration, people["kari"].id)
+    assert kari is not None
+    kari.status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    mails = {m.recipient: m for m in _mails("event_changed")}
+    assert mails["per@example.org"].expires_at == _event().ends_at
+    report = deliver_pending(utcnow() + timedelta(minutes=1))
+    db.session.expire_all()
+    assert mails["kari@example.org"].sent_at is None
+    assert mails["kari@example.org"].last_error == "expired: the sign-up was cancelled"
+    assert mails["per@example.org"].sent_at is not None
+    assert report.expired == 1
