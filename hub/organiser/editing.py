@@ -166,6 +166,11 @@ def _search_text(event: Event) -> str:
 
 
 def _apply(session: DbSession, event: Event, values: EventValues) -> None:
+    with session.no_autoflush:  # one edit is one UPDATE, so one calendar revision
+        _assign(session, event, values)
+
+
+def _assign(session: DbSession, event: Event, values: EventValues) -> None:
     event.title = values.title
     event.description = values.description
     event.starts_at = values.starts_at

@@ -159,16 +159,16 @@ def test_without_notify_nothing_is_mailed_and_a_text_edit_needs_no_preview(
     occ_client: FlaskClient, programme: Any, make_registration: Callable[..., Registration]
 ) -> None:
     _people(make_registration)
+    before = _event().sequence
     response = occ_client.post(f"/organiser/events/{SLUG}/edit", data={**MOVED, "step": "save", "notify": ""})
     assert response.status_code == 302
     assert _mails("event_changed") == []
-    assert _event().sequence == 1
+    assert _event().sequence == before + 1  # calendars still see the move
     text_only = occ_client.post(
         f"/organiser/events/{SLUG}/edit", data={**MOVED, "title": "Ny tittel", "notify": "y"}
     )
     assert text_only.status_code == 302  # no preview: attendees are not told about a title
     assert _event().title == "Ny tittel"
-    assert _event().sequence == 1
     assert _mails("event_changed") == []
 
 
@@ -192,6 +192,7 @@ def test_cancelling_mails_everyone_a_cancel_calendar_and_closes_sign_up(
     make_registration: Callable[..., Registration],
 ) -> None:
     _people(make_registration)
+    before = _event().sequence
     ask = occ_client.get(f"/organiser/events/{SLUG}/cancel")
     assert "5 people signed up get a mail" in ask.text  # confirmed, waiting and unconfirmed
     assert not _event().is_cancelled  # the GET changed nothing
@@ -208,7 +209,7 @@ def test_cancelling_mails_everyone_a_cancel_calendar_and_closes_sign_up(
     assert str(cal["method"]) == "CANCEL"
     (vevent,) = cal.walk("VEVENT")
     assert str(vevent["status"]) == "CANCELLED"
-    assert int(vevent["sequence"]) == 1
+    assert int(vevent["sequence"]) == before + 1
     # A second cancel sends nothing more.
     occ_client.post(f"/organiser/events/{SLUG}/cancel")
     assert len(_mails("event_cancelled")) == 5
