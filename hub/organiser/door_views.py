@@ -23,10 +23,7 @@ from hub.organiser.forms import WalkInForm
 from hub.organiser.service import WalkInError, check_in, walk_in
 from hub.security import personal
 from hub.timeutil import utcnow
-from hub.tokens import Purpose, TokenError, fingerprint, read_token
-
-# A ticket works through the festival and a little after (the event date is what matters).
-CHECKIN_MAX_AGE = 400 * 24 * 3600
+from hub.tokens import Purpose, TokenError, registration_for_token
 
 
 def _account() -> Account:
@@ -36,13 +33,8 @@ def _account() -> Account:
 def _ticket_or_404(token: str) -> Registration:
     """The sign-up a ticket names, if the account may see its event; else 404."""
     try:
-        registration_id, print_ = read_token(
-            str(current_app.config["SECRET_KEY"]), Purpose.CHECKIN, token, CHECKIN_MAX_AGE
-        )
+        registration = registration_for_token(db.session, Purpose.CHECKIN, token, current_app.config)
     except TokenError:
-        abort(404)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or fingerprint(registration.event_id, registration.email) != print_:
         abort(404)
     allowed = db.session.scalar(
         select(Event.id).where(Event.id == registration.event_id, visible(_account()))

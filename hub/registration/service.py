@@ -115,13 +115,6 @@ class ConcurrentChange(RegistrationError):
         super().__init__(_l("Your sign-up changed while we handled it. Please try again."))
 
 
-class EventCancelled(RegistrationError):
-    status_code = 410
-
-    def __init__(self) -> None:
-        super().__init__(_l("This event is cancelled: sign-up is closed."))
-
-
 class SignupClosed(RegistrationError):
     """The event does not take sign-ups now (not open yet, closed, or over)."""
 
@@ -137,6 +130,15 @@ class SignupClosed(RegistrationError):
         self.state = state
         if state == SignupState.OVER:
             self.status_code = 410
+
+
+class EventCancelled(SignupClosed):
+    """An organiser cancelled the event: no sign-ups and no confirmations."""
+
+    def __init__(self) -> None:
+        RegistrationError.__init__(self, _l("This event is cancelled: sign-up is closed."))
+        self.state = SignupState.CLOSED
+        self.status_code = 410
 
 
 def check_window(event: Event, now: datetime) -> None:

@@ -221,7 +221,8 @@ def test_cancelling_mails_everyone_a_cancel_calendar_and_closes_sign_up(
         f"/events/{SLUG}/register",
         data={"name": "Late Comer", "email": "late@example.org", "consent": "y", "attendance": "in_person"},
     )
-    assert signup.status_code == 302
+    assert signup.status_code == 410
+    assert "This event is cancelled: sign-up is closed." in signup.text
     assert db.session.scalar(select(Registration).where(Registration.email == "late@example.org")) is None
 
 

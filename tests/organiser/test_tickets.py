@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import select
 
 from hub.extensions import db
 from hub.models import Account, Event, Registration
+from hub.timeutil import utcnow
 from tests.conftest import make_config
 from tests.organiser.conftest import CONNECT_EVENT, login
 from tests.smtp import SMTPServer
@@ -39,6 +41,12 @@ def app_config(tmp_path: Path, smtp_server: Any) -> dict[str, Any]:
 def _sign_up_and_confirm(
     client: FlaskClient, server: SMTPServer, email: str, attendance: str = "in_person"
 ) -> EmailMessage:
+    event = db.session.scalar(select(Event).where(Event.slug == SLUG))
+    assert event is not None
+    if event.starts_at < utcnow():  # sign-up is open only before the start
+        event.starts_at = utcnow() + timedelta(days=10)
+        event.ends_at = event.starts_at + timedelta(hours=1)
+        db.session.commit()
     response = client.post(
         f"/events/{SLUG}/register?lang=en",
         data={"name": "Kari Nordmann", "email": email, "attendance": attendance, "consent": "y"},
