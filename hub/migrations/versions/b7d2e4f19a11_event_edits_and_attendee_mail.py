@@ -1,7 +1,7 @@
 """event status (cancelled by an organiser), event edit history, mail to attendees
 
 Revision ID: b7d2e4f19a11
-Revises: 8a3c5e1f0b28
+Revises: c12a7f0e5b31
 Create Date: 2026-12-06 12:45:00
 
 """
@@ -12,7 +12,7 @@ import hub.models.types
 
 
 revision = 'b7d2e4f19a11'
-down_revision = '8a3c5e1f0b28'
+down_revision = 'c12a7f0e5b31'
 branch_labels = None
 depends_on = None
 
