@@ -90,6 +90,7 @@ def compose(
             registration=registration or SimpleNamespace(name=""),
             event_url=links.event(event),
             cancel_url=links.cancel(registration) if registration else links.event(event),
+            me_url=links.me(registration) if registration else links.me_request(),
             language=locale,
         )
     return clean_header_text(subject, 150), text, html

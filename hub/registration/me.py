@@ -26,6 +26,7 @@ from hub.registration.forms import ActionForm, DetailsForm, EraseForm, MeLinkFor
 from hub.registration.privacy import privacy_version
 from hub.registration.views import _bad_link, _rollback, _signup_limit, commit_and_deliver
 from hub.security import personal as personal_page
+from hub.tickets import qr_svg
 from hub.timeutil import utcnow
 from hub.tokens import Purpose
 
@@ -102,6 +103,14 @@ def me_page(owner: Registration, token: str) -> ResponseReturnValue:
                 "watch_url": links.watch(registration)
                 if registration.status == RegistrationStatus.CONFIRMED
                 and (registration.attendance == Attendance.ONLINE or feeds.watch_url(event))
+                else None,
+                # The QR ticket the door scans (in person, with a place, before the end).
+                "ticket_svg": qr_svg(
+                    links.checkin(registration), _("Ticket for %(event)s", event=event.title)
+                )
+                if registration.status == RegistrationStatus.CONFIRMED
+                and registration.attendance == Attendance.IN_PERSON
+                and state != SignupState.OVER
                 else None,
                 "details_form": (
                     DetailsForm(formdata=None, obj=registration, prefix=f"r{registration.id}")

@@ -69,6 +69,9 @@ def test_preview_counts_the_chosen_groups_and_sending_queues_one_mail_each(
     assert kari.subject == "Slides are here"
     assert "Kari" in kari.body_text
     assert "/registrations/cancel/" in kari.body_text  # the way out
+    assert "/me/" in kari.body_text  # and "my sign-ups", as in every mail to an attendee
+    assert kari.body_html is not None
+    assert "/me/" in kari.body_html
     page = occ_client.get(url).text
     assert "The mail is on its way to 4 attendees." in page
     assert "Slides are here" in page

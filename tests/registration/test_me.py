@@ -130,6 +130,7 @@ def test_the_page_lists_every_sign_up_with_status_place_and_actions(client: Flas
     assert re.search(r'href="http://hub\.test/watch/[\w.\-]+"', page.text)
     assert "https://www.youtube.com/watch?v=abcdefghijk" not in page.text
     assert "bob@example.org" not in page.text  # only this address's sign-ups
+    assert 'class="qr"' not in page.text  # no place in the room, so no ticket for the door
 
     # The cancel button works from the page: the waiting list place goes.
     cancel_forms = re.findall(r'action="http://hub.test(/registrations/cancel/[^"]+)"', page.text)
@@ -138,6 +139,16 @@ def test_the_page_lists_every_sign_up_with_status_place_and_actions(client: Flas
         client.post(action)
     statuses = db.session.scalars(select(Registration.status).where(Registration.email == ADA)).all()
     assert set(statuses) == {RegistrationStatus.CANCELLED}
+
+
+def test_a_seat_in_the_room_shows_the_qr_ticket(client: FlaskClient) -> None:
+    make_event("room", capacity=5, attendance=["in_person"])
+    sign_up(client, "room")
+    confirm(client)
+    page = client.get(me_link(client) + "?lang=en").text
+    assert page.count('class="qr"') == 1
+    assert "Show my ticket (QR code for the door)" in page
+    assert "<script" not in page.split('class="me-ticket-code"')[1].split("</div>")[0]
 
 
 def test_a_bad_or_foreign_token_shows_the_friendly_page(client: FlaskClient) -> None:
