@@ -71,7 +71,7 @@ browsers:
 ## translations-update: extract strings and merge them into the catalogues
 translations-update: setup
 	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o hub/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i hub/translations/messages.pot -d hub/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i hub/translations/messages.pot -d hub/translations
 
 ## bench: requests per second and memory figures (gunicorn + a load loop on loopback)
 bench: setup

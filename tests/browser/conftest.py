@@ -54,6 +54,10 @@ def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
     app.config["BASE_URL"] = base_url
+    # Mail goes from the background thread, as in production. (Sending when the response is
+    # closed is unreliable here: werkzeug's development server skips the close when the
+    # browser drops the connection first, which a loaded machine makes likely.)
+    app.config["MAIL_INLINE_THREAD"] = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base_url
